@@ -1,0 +1,52 @@
+"""The ASGI application: routes, middleware, and a lifespan that owns every store client."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import TypedDict
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Route, WebSocketRoute
+
+from schema import build_schema
+from services.stores import Stores, open_stores
+from settings import Settings, get_settings
+from web.graphql_http import GraphQLHTTP
+from web.graphql_ws import GraphQLWebSocket
+from web.health import healthz, readyz
+from web.logs import configure_logging
+from web.middleware import RequestId
+
+log = logging.getLogger("shutter.app")
+
+
+class State(TypedDict):
+    stores: Stores
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    if not settings.secret_key:
+        raise RuntimeError("SHUTTER_SECRET_KEY is not set; tokens cannot be signed")
+    schema = build_schema(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[State]:
+        stores = open_stores(settings)
+        log.info("serving", extra={"graphiql": settings.graphiql})
+        try:
+            yield {"stores": stores}
+        finally:
+            await stores.close()
+
+    routes = [
+        Route("/graphql", GraphQLHTTP(schema).handle, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", GraphQLWebSocket(schema)),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+    ]
+    return Starlette(routes=routes, middleware=[Middleware(RequestId)], lifespan=lifespan)

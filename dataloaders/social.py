@@ -1,0 +1,40 @@
+"""The viewer's relationship to other users, and follow counts, one graph query per batch."""
+
+from __future__ import annotations
+
+from strawberry.dataloader import DataLoader
+
+from graph import social as graph_social
+from graph.social import Relationship
+from services import follow_counts
+from services.privacy import NO_RELATIONSHIP
+from services.stores import Stores
+
+
+class RelationshipByUserIdLoader(DataLoader[int, Relationship]):
+    """Keys are other users' ids; the viewer is fixed for the request."""
+
+    def __init__(self, stores: Stores, viewer_id: int | None) -> None:
+        super().__init__(load_fn=self._load)
+        self._stores = stores
+        self._viewer_id = viewer_id
+
+    async def _load(self, ids: list[int]) -> list[Relationship]:
+        viewer = self._viewer_id
+        others = [uid for uid in ids if uid != viewer]
+        if viewer is None or not others:
+            return [NO_RELATIONSHIP for _ in ids]
+        found = await graph_social.relationships(self._stores.graph, viewer, others)
+        return [found.get(uid, NO_RELATIONSHIP) for uid in ids]
+
+
+class FollowCountsByUserIdLoader(DataLoader[int, tuple[int, int]]):
+    """(followers, following) per user id."""
+
+    def __init__(self, stores: Stores) -> None:
+        super().__init__(load_fn=self._load)
+        self._stores = stores
+
+    async def _load(self, ids: list[int]) -> list[tuple[int, int]]:
+        counts = await follow_counts.get_many(self._stores, ids)
+        return [counts[uid] for uid in ids]

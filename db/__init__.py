@@ -1,0 +1,1 @@
+"""PostgreSQL access: models, engine and session factory, query helpers."""

@@ -1,0 +1,19 @@
+"""Every actor. Each takes ids, reloads state, and is safe to run twice."""
+
+from __future__ import annotations
+
+import dramatiq
+
+from jobs.broker import configure_broker
+from jobs.runtime import worker_stores
+from services import accounts
+
+configure_broker()
+
+MAINTENANCE = "maintenance"
+
+
+@dramatiq.actor(queue_name=MAINTENANCE, actor_name="prune_refresh_tokens", max_retries=5)
+async def prune_refresh_tokens(user_id: int) -> None:
+    """Drop a user's expired refresh tokens; used ones stay until expiry to catch reuse."""
+    await accounts.prune_expired_tokens(worker_stores(), user_id)

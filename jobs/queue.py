@@ -1,0 +1,25 @@
+"""Enqueue jobs by name, so services can ask for work without importing the actors."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from dramatiq import Message
+from redis.exceptions import RedisError
+
+from jobs.broker import configure_broker
+
+log = logging.getLogger(__name__)
+
+
+async def enqueue(queue_name: str, actor_name: str, *args: Any) -> bool:
+    """Send one message; False (and a warning) when the broker cannot take it."""
+    message: Message[Any] = Message(queue_name=queue_name, actor_name=actor_name, args=args, kwargs={}, options={})
+    try:
+        await asyncio.to_thread(configure_broker().enqueue, message)
+    except (RedisError, OSError) as error:
+        log.warning("could not enqueue %s: %s", actor_name, error)
+        return False
+    return True

@@ -1,0 +1,1 @@
+"""Thin resolvers: arguments -> one service call -> schema types."""

@@ -1,0 +1,87 @@
+"""The typed per-operation context: stores, the viewer, loaders, request facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import HTTPConnection
+
+from dataloaders import Loaders
+from services.errors import NotAuthenticated
+from services.stores import Stores
+from services.tokens import AccessClaims, InvalidAccessToken, decode_access_token
+
+BEARER = "bearer "
+
+
+@dataclass
+class Context:
+    stores: Stores
+    connection: HTTPConnection
+    request_id: str
+    # Set by the graphql-transport-ws / graphql-ws handlers from `connection_init`.
+    connection_params: dict[str, Any] | None = None
+    _loaders: Loaders | None = field(default=None, repr=False)
+    _claims: AccessClaims | None = field(default=None, repr=False)
+    _auth_checked: bool = field(default=False, repr=False)
+    _auth_error: str | None = field(default=None, repr=False)
+
+    @property
+    def client_address(self) -> str | None:
+        return self.connection.client.host if self.connection.client else None
+
+    def _authorization(self) -> str | None:
+        if self.connection_params is not None:
+            value = self.connection_params.get("Authorization") or self.connection_params.get("authorization")
+            return value if isinstance(value, str) else None
+        return self.connection.headers.get("authorization")
+
+    def _authenticate(self) -> None:
+        if self._auth_checked:
+            return
+        self._auth_checked = True
+        header = self._authorization()
+        if not header:
+            return
+        if not header.lower().startswith(BEARER):
+            self._auth_error = "Use 'Authorization: Bearer <access token>'."
+            return
+        try:
+            self._claims = decode_access_token(self.stores.settings, header[len(BEARER) :].strip())
+        except InvalidAccessToken:
+            self._auth_error = "The access token is invalid or has expired."
+
+    @property
+    def claims(self) -> AccessClaims | None:
+        """The viewer's token claims; None for anonymous; raises on a bad token."""
+        self._authenticate()
+        if self._auth_error is not None:
+            raise NotAuthenticated(self._auth_error)
+        return self._claims
+
+    @property
+    def viewer_id(self) -> int | None:
+        claims = self.claims
+        return claims.user_id if claims else None
+
+    def require_claims(self) -> AccessClaims:
+        claims = self.claims
+        if claims is None:
+            raise NotAuthenticated("Sign in to do this.")
+        return claims
+
+    def require_viewer(self) -> int:
+        return self.require_claims().user_id
+
+    @property
+    def loaders(self) -> Loaders:
+        if self._loaders is None:
+            self.reset_loaders()
+        assert self._loaders is not None
+        return self._loaders
+
+    def reset_loaders(self) -> None:
+        """Start a fresh cache: one per operation, also on long-lived WebSocket connections."""
+        self._authenticate()
+        self._loaders = Loaders.create(self.stores, self._claims.user_id if self._claims else None)

@@ -1,0 +1,1 @@
+"""Domain logic. Nothing here knows GraphQL exists."""

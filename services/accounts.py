@@ -1,0 +1,190 @@
+"""Sign-up, log-in, token rotation and log-out."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import functools
+import logging
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db import users as user_queries
+from db.models import AccountStatus, RefreshToken, User
+from graph import GraphUnavailable
+from graph import social as graph_social
+from jobs import queue
+from services import ratelimit, tokens, validation
+from services.errors import DomainError, ErrorCode, ValidationErrors
+from services.stores import Stores
+from settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@functools.cache
+def _hasher_for(time_cost: int, memory_kib: int, parallelism: int) -> tuple[PasswordHasher, str]:
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+    # Verified against when the account does not exist, so timing does not reveal which names exist.
+    return hasher, hasher.hash("shutter-timing-equaliser")
+
+
+def _hasher(settings: Settings) -> tuple[PasswordHasher, str]:
+    return _hasher_for(
+        settings.password_hash_time_cost, settings.password_hash_memory_kib, settings.password_hash_parallelism
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """What a successful sign-up, log-in or refresh hands back."""
+
+    user: User
+    access_token: str
+    access_token_expires_at: int
+    refresh_token: str
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+async def _issue(session: AsyncSession, stores: Stores, user: User, family_id: str) -> Session:
+    refresh = tokens.new_refresh_token()
+    session.add(
+        RefreshToken(
+            user_id=user.id,
+            family_id=family_id,
+            token_hash=tokens.hash_refresh_token(refresh),
+            expires_at=_utcnow() + dt.timedelta(seconds=stores.settings.refresh_token_ttl_seconds),
+        )
+    )
+    access, expires_at = tokens.issue_access_token(stores.settings, user.id, family_id)
+    return Session(user, access, expires_at, refresh)
+
+
+async def sign_up(
+    stores: Stores, *, username: str, email: str, password: str, full_name: str
+) -> Session:
+    settings = stores.settings
+    username = validation.normalize_username(username)
+    email = validation.normalize_email(email)
+    full_name = full_name.strip()
+    problems = [
+        problem
+        for problem in (
+            validation.check_username(username, settings),
+            validation.check_email(email),
+            validation.check_password(password, username, settings),
+            validation.check_text(full_name, settings.full_name_max_length, "fullName"),
+        )
+        if problem is not None
+    ]
+    if problems:
+        raise ValidationErrors(problems)
+    hasher, _ = _hasher(settings)
+    password_hash = await asyncio.to_thread(hasher.hash, password)
+    try:
+        async with stores.sessions.begin() as session:
+            user = User(username=username, email=email, password_hash=password_hash, full_name=full_name)
+            session.add(user)
+            await session.flush()
+            result = await _issue(session, stores, user, tokens.new_family_id())
+    except IntegrityError as exc:
+        if "uq_users_username" in str(exc.orig):
+            raise DomainError(ErrorCode.USERNAME_TAKEN, "That username is taken.", "username") from exc
+        if "uq_users_email" in str(exc.orig):
+            raise DomainError(ErrorCode.EMAIL_TAKEN, "That email is already registered.", "email") from exc
+        raise
+    try:
+        await graph_social.ensure_users(stores.graph, [result.user.id])
+    except GraphUnavailable:
+        # Follow and block create missing nodes themselves; the account works without this.
+        log.warning("graph unavailable at sign-up; user node deferred", extra={"user_id": result.user.id})
+    return result
+
+
+async def _check_rate(stores: Stores, login: str, client_address: str | None) -> None:
+    settings = stores.settings
+    window = settings.login_attempts_window_seconds
+    limits = [(f"login:account:{login}", settings.login_attempts_per_account)]
+    if client_address:
+        limits.append((f"login:address:{client_address}", settings.login_attempts_per_address))
+    for key, limit in limits:
+        if await ratelimit.hit(stores.redis, key, window) > limit:
+            raise DomainError(ErrorCode.RATE_LIMITED, "Too many login attempts. Try again later.")
+
+
+async def log_in(
+    stores: Stores, *, username_or_email: str, password: str, client_address: str | None
+) -> Session:
+    login = username_or_email.strip().lower()
+    await _check_rate(stores, login, client_address)
+    bad = DomainError(ErrorCode.INVALID_CREDENTIALS, "Wrong username, email or password.", "password")
+    hasher, dummy_hash = _hasher(stores.settings)
+    async with stores.sessions.begin() as session:
+        user = await user_queries.by_login(session, login)
+        stored_hash = user.password_hash if user else dummy_hash
+        try:
+            await asyncio.to_thread(hasher.verify, stored_hash, password[: validation.PASSWORD_MAX_LENGTH + 1])
+        except (VerificationError, InvalidHashError):
+            raise bad from None
+        if user is None:
+            raise bad
+        if user.status is AccountStatus.SUSPENDED:
+            raise DomainError(ErrorCode.ACCOUNT_SUSPENDED, "This account is suspended.")
+        if hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = await asyncio.to_thread(hasher.hash, password)
+        user.last_login_at = _utcnow()
+        result = await _issue(session, stores, user, tokens.new_family_id())
+    await ratelimit.reset(stores.redis, f"login:account:{login}")
+    await queue.enqueue("maintenance", "prune_refresh_tokens", result.user.id)
+    return result
+
+
+async def refresh(stores: Stores, refresh_token: str) -> Session:
+    """Rotate a refresh token. Presenting one already used revokes its whole family."""
+    invalid = DomainError(ErrorCode.INVALID_TOKEN, "Sign in again.", "refreshToken")
+    token_hash = tokens.hash_refresh_token(refresh_token)
+    async with stores.sessions.begin() as session:
+        row = await user_queries.refresh_token_for_update(session, token_hash)
+        if row is None or row.revoked_at is not None or row.expires_at <= _utcnow():
+            raise invalid
+        if row.used_at is not None:
+            # A stolen token raced its owner: neither may go on with this login.
+            await user_queries.revoke_families(session, user_id=row.user_id, family_id=row.family_id)
+            reused = True
+        else:
+            reused = False
+            row.used_at = _utcnow()
+            user = (await user_queries.by_ids(session, [row.user_id]))[row.user_id]
+            if user.status is AccountStatus.SUSPENDED:
+                raise DomainError(ErrorCode.ACCOUNT_SUSPENDED, "This account is suspended.")
+            result = await _issue(session, stores, user, row.family_id)
+    if reused:
+        raise DomainError(ErrorCode.TOKEN_REUSED, "This sign-in was revoked. Sign in again.", "refreshToken")
+    return result
+
+
+async def log_out(
+    stores: Stores, user_id: int, *, family_id: str, refresh_token: str | None, all_devices: bool
+) -> None:
+    """End this login (the access token's family, or the given refresh token's), or every login."""
+    async with stores.sessions.begin() as session:
+        if all_devices:
+            await user_queries.revoke_families(session, user_id=user_id)
+            return
+        if refresh_token is not None:
+            row = await user_queries.refresh_token_for_update(session, tokens.hash_refresh_token(refresh_token))
+            if row is not None and row.user_id == user_id:
+                family_id = row.family_id
+        await user_queries.revoke_families(session, user_id=user_id, family_id=family_id)
+
+
+async def prune_expired_tokens(stores: Stores, user_id: int) -> int:
+    async with stores.sessions.begin() as session:
+        return await user_queries.delete_expired_tokens(session, user_id, _utcnow())

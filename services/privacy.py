@@ -1,0 +1,28 @@
+"""The one place that decides who may see a profile and what hangs off it.
+
+Hidden and missing must look the same to the client, so callers turn a False here into
+null or NOT_FOUND, never into a distinct error.
+"""
+
+from __future__ import annotations
+
+from db.models import AccountStatus, User
+from graph.social import Relationship
+
+NO_RELATIONSHIP = Relationship()
+
+
+def can_view_profile(viewer_id: int | None, user: User, relationship: Relationship) -> bool:
+    """Whether ``viewer_id`` (None: anonymous) may see that ``user`` exists at all."""
+    if viewer_id == user.id:
+        return True
+    if user.status is AccountStatus.SUSPENDED:
+        return False
+    return not relationship.blocked_either_way
+
+
+def can_view_content(viewer_id: int | None, user: User, relationship: Relationship) -> bool:
+    """Whether the viewer may see what ``user`` shares: posts, followers, following."""
+    if not can_view_profile(viewer_id, user, relationship):
+        return False
+    return viewer_id == user.id or not user.is_private or relationship.following

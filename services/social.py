@@ -1,0 +1,103 @@
+"""Following, follow requests, removing followers and blocking."""
+
+from __future__ import annotations
+
+import enum
+import time
+
+from db import users as user_queries
+from db.models import AccountStatus, User
+from graph import social as graph_social
+from graph.names import BLOCKS, FOLLOWS, REQUESTED
+from graph.social import FollowOutcome
+from services import follow_counts
+from services.errors import DomainError, ErrorCode
+from services.stores import Stores
+
+
+class FollowStatus(enum.StrEnum):
+    FOLLOWING = "FOLLOWING"
+    REQUESTED = "REQUESTED"
+    NOT_FOLLOWING = "NOT_FOLLOWING"
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _not_found(field: str = "userId") -> DomainError:
+    return DomainError(ErrorCode.NOT_FOUND, "No such user.", field)
+
+
+async def _load_target(stores: Stores, user_id: int, field: str = "userId") -> User:
+    async with stores.sessions() as session:
+        user = (await user_queries.by_ids(session, [user_id])).get(user_id)
+    if user is None or user.status is AccountStatus.SUSPENDED:
+        raise _not_found(field)
+    return user
+
+
+async def follow(stores: Stores, viewer_id: int, target_id: int) -> tuple[FollowStatus, User]:
+    """Follow a public account, or request to follow a private one. Repeating is harmless."""
+    if viewer_id == target_id:
+        raise DomainError(ErrorCode.CANNOT_FOLLOW_SELF, "You cannot follow yourself.", "userId")
+    target = await _load_target(stores, target_id)
+    outcome = await graph_social.follow(
+        stores.graph, viewer_id, target_id, private=target.is_private, now=_now_ms()
+    )
+    if outcome is FollowOutcome.BLOCKED:
+        relationship = (await graph_social.relationships(stores.graph, viewer_id, [target_id]))[target_id]
+        if relationship.blocking:
+            raise DomainError(ErrorCode.BLOCKED, "Unblock this account to follow it.", "userId")
+        raise _not_found()
+    await follow_counts.invalidate(stores, viewer_id, target_id)
+    return FollowStatus(outcome.value), target
+
+
+async def unfollow(stores: Stores, viewer_id: int, target_id: int) -> User:
+    """Stop following, or withdraw a pending request."""
+    target = await _load_target(stores, target_id)
+    await graph_social.remove_edges(stores.graph, (FOLLOWS, REQUESTED), viewer_id, target_id)
+    await follow_counts.invalidate(stores, viewer_id, target_id)
+    return target
+
+
+async def approve_follow_request(stores: Stores, viewer_id: int, requester_id: int) -> User:
+    requester = await _load_target(stores, requester_id)
+    if not await graph_social.approve_request(stores.graph, viewer_id, requester_id, _now_ms()):
+        raise DomainError(ErrorCode.NOT_FOUND, "No pending request from this user.", "userId")
+    await follow_counts.invalidate(stores, viewer_id, requester_id)
+    return requester
+
+
+async def reject_follow_request(stores: Stores, viewer_id: int, requester_id: int) -> User:
+    requester = await _load_target(stores, requester_id)
+    if not await graph_social.remove_edges(stores.graph, (REQUESTED,), requester_id, viewer_id):
+        raise DomainError(ErrorCode.NOT_FOUND, "No pending request from this user.", "userId")
+    return requester
+
+
+async def remove_follower(stores: Stores, viewer_id: int, follower_id: int) -> User:
+    follower = await _load_target(stores, follower_id)
+    await graph_social.remove_edges(stores.graph, (FOLLOWS,), follower_id, viewer_id)
+    await follow_counts.invalidate(stores, viewer_id, follower_id)
+    return follower
+
+
+async def block(stores: Stores, viewer_id: int, target_id: int) -> User:
+    """Block a user: every follow and request between the two goes, both ways."""
+    if viewer_id == target_id:
+        raise DomainError(ErrorCode.CANNOT_BLOCK_SELF, "You cannot block yourself.", "userId")
+    target = await _load_target(stores, target_id)
+    await graph_social.block(stores.graph, viewer_id, target_id, _now_ms())
+    await follow_counts.invalidate(stores, viewer_id, target_id)
+    return target
+
+
+async def unblock(stores: Stores, viewer_id: int, target_id: int) -> User:
+    async with stores.sessions() as session:
+        target = (await user_queries.by_ids(session, [target_id])).get(target_id)
+    if target is None:
+        raise _not_found()
+    await graph_social.remove_edges(stores.graph, (BLOCKS,), viewer_id, target_id)
+    return target

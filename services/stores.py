@@ -1,0 +1,45 @@
+"""The handles to every store, owned by the app's lifespan or a worker process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db.engine import SessionFactory, create_engine, create_session_factory
+from graph import Graph, create_graph
+from settings import Settings
+
+
+@dataclass
+class Stores:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: SessionFactory
+    graph: Graph
+    redis: Redis
+
+    async def close(self) -> None:
+        await self.graph.close()
+        await self.redis.aclose()
+        await self.engine.dispose()
+
+
+def open_stores(settings: Settings) -> Stores:
+    """Create clients for every store; connections open lazily on first use."""
+    engine = create_engine(settings)
+    timeout = settings.store_timeout_seconds
+    redis = Redis.from_url(
+        settings.require_redis_url,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        health_check_interval=30,
+    )
+    return Stores(
+        settings=settings,
+        engine=engine,
+        sessions=create_session_factory(engine),
+        graph=create_graph(settings),
+        redis=redis,
+    )

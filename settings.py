@@ -1,0 +1,91 @@
+"""Every knob Shutter has, read from the environment (prefix ``SHUTTER_``).
+
+The README's configuration table documents each field; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SHUTTER_", extra="ignore")
+
+    # Process and local state
+    data_dir: Path = Path("var")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+    debug: bool = False
+
+    # Stores. Unset URLs mean "use the embedded server" under `shutter dev` and the tests.
+    database_url: str | None = None
+    database_pool_size: int = 10
+    redis_url: str | None = None
+    graph_url: str | None = None
+    graph_user: str = "neo4j"
+    graph_password: str = ""
+    graph_database: str = "neo4j"
+    store_timeout_seconds: float = 5.0
+
+    # Auth
+    secret_key: str | None = None
+    access_token_ttl_seconds: int = 900
+    refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    password_min_length: int = 8
+    # Argon2id cost (RFC 9106's second recommended option by default)
+    password_hash_time_cost: int = 3
+    password_hash_memory_kib: int = 65536
+    password_hash_parallelism: int = 4
+    login_attempts_per_account: int = 10
+    login_attempts_per_address: int = 50
+    login_attempts_window_seconds: int = 900
+
+    # Ids (DESIGN.md section 6)
+    shard_id: int = Field(default=0, ge=0, le=8191)
+
+    # API guards
+    max_page_size: int = 100
+    default_page_size: int = 20
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 2000
+    graphiql: bool = True
+    max_request_bytes: int = 1_000_000
+
+    # Profile limits
+    username_max_length: int = 30
+    full_name_max_length: int = 64
+    bio_max_length: int = 150
+
+    # Background jobs
+    worker_processes: int = 1
+    worker_threads: int = 4
+
+    @property
+    def require_database_url(self) -> str:
+        if not self.database_url:
+            raise RuntimeError("SHUTTER_DATABASE_URL is not set")
+        return self.database_url
+
+    @property
+    def require_redis_url(self) -> str:
+        if not self.redis_url:
+            raise RuntimeError("SHUTTER_REDIS_URL is not set")
+        return self.redis_url
+
+    @property
+    def require_graph_url(self) -> str:
+        if not self.graph_url:
+            raise RuntimeError("SHUTTER_GRAPH_URL is not set")
+        return self.graph_url
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

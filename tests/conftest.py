@@ -1,0 +1,48 @@
+"""Fixtures: one set of real servers per test session; clean stores for every test."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from devstack import Stack
+from services.stores import Stores, open_stores
+from settings import Settings
+from tests import stack as test_stack
+
+
+@pytest.fixture(scope="session")
+def stack_and_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, Settings]]:
+    data_dir: Path = tmp_path_factory.mktemp("stack")
+    stack, settings = test_stack.start(data_dir)
+    try:
+        test_stack.prepare(settings)
+        yield stack, settings
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(stack_and_settings: tuple[Stack, Settings]) -> Stack:
+    return stack_and_settings[0]
+
+
+@pytest.fixture(scope="session")
+def settings(stack_and_settings: tuple[Stack, Settings]) -> Settings:
+    return stack_and_settings[1]
+
+
+@pytest.fixture
+async def stores(settings: Settings) -> AsyncIterator[Stores]:
+    """Store clients on the test's own event loop, over empty stores."""
+    opened = open_stores(settings)
+    try:
+        await test_stack.wipe(settings.require_database_url, opened.redis, opened.graph)
+        from graph.constraints import ensure_constraints
+
+        await ensure_constraints(opened.graph)
+        yield opened
+    finally:
+        await opened.close()

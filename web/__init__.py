@@ -1,0 +1,1 @@
+"""HTTP and WebSocket edges of the API: transports, health, middleware."""

@@ -1,0 +1,199 @@
+"""GraphQL over HTTP (POST and GET), following the GraphQL-over-HTTP specification.
+
+With ``application/graphql-response+json`` a request error (unreadable body, bad parameters,
+a document that does not parse or validate) answers 400 without a ``data`` entry; with the
+legacy ``application/json`` every well-formed request answers 200.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.http.ides import get_graphql_ide_html
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
+from strawberry.types.execution import PreExecutionError
+
+from schema import ShutterSchema
+from schema.context import Context
+from schema.extensions import shape_error
+from services.stores import Stores
+from web.negotiation import GRAPHQL_RESPONSE, JSON, prefers_html, response_type
+
+ALLOW = "GET, POST"
+
+
+class RequestError(Exception):
+    """The HTTP request is not a well-formed GraphQL request."""
+
+    def __init__(self, message: str, code: str = "BAD_REQUEST", status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class GraphQLRequest:
+    query: str
+    operation_name: str | None
+    variables: dict[str, Any] | None
+    extensions: dict[str, Any] | None
+
+
+def _parameters(raw: Any) -> GraphQLRequest:
+    if not isinstance(raw, dict):
+        raise RequestError("The request body must be a JSON object.")
+    query = raw.get("query")
+    if not isinstance(query, str):
+        raise RequestError("The 'query' parameter must be a string.")
+    operation_name = raw.get("operationName")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise RequestError("The 'operationName' parameter must be a string.")
+    for name in ("variables", "extensions"):
+        if raw.get(name) is not None and not isinstance(raw.get(name), dict):
+            raise RequestError(f"The '{name}' parameter must be an object.")
+    return GraphQLRequest(query, operation_name, raw.get("variables"), raw.get("extensions"))
+
+
+def _json_parameter(value: str | None, name: str) -> Any:
+    if value is None:
+        return None
+    try:
+        return json.loads(value)
+    except ValueError:
+        raise RequestError(f"The '{name}' parameter must be JSON.") from None
+
+
+async def _read_post(request: Request, max_bytes: int) -> GraphQLRequest:
+    content_type = request.headers.get("content-type")
+    if not content_type:
+        raise RequestError("Send the request with 'Content-Type: application/json'.", status=415)
+    media, *params = (piece.strip().lower() for piece in content_type.split(";"))
+    if media != JSON:
+        raise RequestError(f"Unsupported content type '{media}'.", status=415)
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip() == "charset" and value.strip().strip('"') not in ("utf-8", "utf8"):
+            raise RequestError("Only utf-8 request bodies are accepted.", status=415)
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > max_bytes:
+            raise RequestError("The request body is too large.", "PAYLOAD_TOO_LARGE", status=413)
+    if not body:
+        raise RequestError("The request has no body.")
+    try:
+        raw = json.loads(body.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        raise RequestError("The request body is not valid JSON.") from None
+    return _parameters(raw)
+
+
+def _read_get(request: Request) -> GraphQLRequest:
+    params = request.query_params
+    raw = {
+        "query": params.get("query"),
+        "operationName": params.get("operationName"),
+        "variables": _json_parameter(params.get("variables"), "variables"),
+        "extensions": _json_parameter(params.get("extensions"), "extensions"),
+    }
+    return _parameters(raw)
+
+
+def _is_request_error(result: ExecutionResult) -> bool:
+    if isinstance(result, PreExecutionError):
+        return True
+    # Variable coercion fails inside execution but before any field runs: no path, no data.
+    return result.data is None and bool(result.errors) and all(e.path is None for e in result.errors or [])
+
+
+def _respond(body: dict[str, Any], media: str, status: int, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        status_code=status,
+        media_type=media,
+        headers={"cache-control": "no-store", "vary": "Accept", **(headers or {})},
+    )
+
+
+def _error_response(error: RequestError, media: str) -> Response:
+    body = {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
+    if error.status is not None:
+        status = error.status
+    else:
+        status = 400 if media == GRAPHQL_RESPONSE else 200
+    headers = {"allow": ALLOW} if status == 405 else None
+    return _respond(body, media, status, headers)
+
+
+class GraphQLHTTP:
+    """The ASGI endpoint for POST and GET on /graphql."""
+
+    def __init__(self, schema: ShutterSchema) -> None:
+        self.schema = schema
+
+    async def handle(self, request: Request) -> Response:
+        stores: Stores = request.state.stores
+        settings = stores.settings
+        accept = request.headers.get("accept")
+        if request.method == "GET" and settings.graphiql and prefers_html(accept):
+            return HTMLResponse(get_graphql_ide_html(graphql_ide="graphiql"))
+        media = response_type(accept)
+        if media is None:
+            return _respond(
+                {"errors": [{"message": "Accept application/graphql-response+json or application/json.",
+                             "extensions": {"code": "NOT_ACCEPTABLE"}}]},
+                JSON,
+                406,
+            )
+        if request.method not in ("GET", "POST"):
+            return _error_response(RequestError("Use GET or POST.", "METHOD_NOT_ALLOWED", 405), media)
+        try:
+            if request.method == "POST":
+                params = await _read_post(request, settings.max_request_bytes)
+            else:
+                params = _read_get(request)
+            return await self._execute(request, stores, params, media)
+        except RequestError as error:
+            return _error_response(error, media)
+
+    async def _execute(self, request: Request, stores: Stores, params: GraphQLRequest, media: str) -> Response:
+        allowed = {OperationType.QUERY} if request.method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
+        context = Context(stores=stores, connection=request, request_id=request.state.request_id)
+        try:
+            result = await self.schema.execute(
+                params.query,
+                variable_values=params.variables,
+                context_value=context,
+                operation_name=params.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=params.extensions,
+            )
+        except InvalidOperationTypeError as error:
+            if request.method == "GET":
+                raise RequestError("Mutations must use POST.", "METHOD_NOT_ALLOWED", 405) from error
+            raise RequestError("Subscriptions are served over WebSocket at this path.") from error
+        except CannotGetOperationTypeError as error:
+            raise RequestError(str(error) or "Choose an operation with 'operationName'.") from error
+        body: dict[str, Any] = {}
+        request_error = _is_request_error(result)
+        if not request_error:
+            body["data"] = result.data
+        if result.errors:
+            body["errors"] = [_format(e, context.request_id) for e in result.errors]
+        if result.extensions:
+            body["extensions"] = result.extensions
+        status = 400 if request_error and media == GRAPHQL_RESPONSE else 200
+        return _respond(body, media, status)
+
+
+def _format(error: GraphQLError, request_id: str) -> dict[str, Any]:
+    shaped = error if (error.extensions or {}).get("code") else shape_error(error, request_id)
+    return shaped.formatted  # type: ignore[return-value]
