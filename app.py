@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 
+from jobs.broker import bind_broker
 from schema import build_schema
 from services.stores import Stores, open_stores
 from settings import Settings, get_settings
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         stores = open_stores(settings)
+        bind_broker(settings.redis_url)
         log.info("serving", extra={"graphiql": settings.graphiql})
         try:
             yield {"stores": stores}

@@ -61,9 +61,7 @@ class User(Base):
     full_name: Mapped[str] = mapped_column(String(64), nullable=False, server_default="")
     bio: Mapped[str] = mapped_column(String(150), nullable=False, server_default="")
     is_private: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, name="user_role"), nullable=False, server_default=Role.USER.value
-    )
+    role: Mapped[Role] = mapped_column(Enum(Role, name="user_role"), nullable=False, server_default=Role.USER.value)
     status: Mapped[AccountStatus] = mapped_column(
         Enum(AccountStatus, name="account_status"),
         nullable=False,

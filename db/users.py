@@ -28,18 +28,12 @@ async def by_login(session: AsyncSession, username_or_email: str) -> User | None
 
 
 async def refresh_token_for_update(session: AsyncSession, token_hash: str) -> RefreshToken | None:
-    return await session.scalar(
-        select(RefreshToken).where(RefreshToken.token_hash == token_hash).with_for_update()
-    )
+    return await session.scalar(select(RefreshToken).where(RefreshToken.token_hash == token_hash).with_for_update())
 
 
-async def revoke_families(
-    session: AsyncSession, *, user_id: int, family_id: str | None = None
-) -> None:
+async def revoke_families(session: AsyncSession, *, user_id: int, family_id: str | None = None) -> None:
     """Revoke one token family of a user, or all of them when ``family_id`` is None."""
-    query = update(RefreshToken).where(
-        RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None)
-    )
+    query = update(RefreshToken).where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
     if family_id is not None:
         query = query.where(RefreshToken.family_id == family_id)
     await session.execute(query.values(revoked_at=func.now()))

@@ -77,7 +77,7 @@ def run_dev(settings: Settings) -> int:
         while not stopping.wait(POLL_SECONDS):
             exited = [child for child in children if child.poll() is not None]
             if exited:
-                _say(f"{' '.join(map(str, exited[0].args))} exited with {exited[0].returncode}; stopping")
+                _say(f"{exited[0].args!r} exited with {exited[0].returncode}; stopping")
                 return 1
         return 0
     finally:

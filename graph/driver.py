@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import random
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, LiteralString, TypeVar
 
 import neo4j
 from neo4j import AsyncGraphDatabase, AsyncManagedTransaction
-from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable, SessionExpired, TransientError
 
 from settings import Settings
 
 T = TypeVar("T")
+FIRST_PAUSE_SECONDS = 0.01
+LONGEST_PAUSE_SECONDS = 0.25
 
 # Errors that mean "the graph server is not answering", as opposed to a bad query.
 _UNAVAILABLE = (ServiceUnavailable, SessionExpired, ConnectionError, OSError, asyncio.TimeoutError)
@@ -23,7 +27,12 @@ class GraphUnavailable(Exception):
 
 
 class Graph:
-    """A driver bound to one database, with bounded waits so an outage fails fast."""
+    """A driver bound to one database, with bounded waits so an outage fails fast.
+
+    Conflicting writes (ArcadeDB's optimistic concurrency, Neo4j deadlock detection) are
+    retried here with short jittered pauses: the driver's own retry starts near a second,
+    far too slow for many people following one account at once.
+    """
 
     def __init__(self, driver: neo4j.AsyncDriver, database: str, timeout: float) -> None:
         self.driver = driver
@@ -31,19 +40,19 @@ class Graph:
         self.timeout = timeout
 
     async def read(self, query: LiteralString, **params: Any) -> list[neo4j.Record]:
-        return await self._guard(self._query(query, params, neo4j.RoutingControl.READ))
+        return await self._retrying(lambda: self._query(query, params, neo4j.RoutingControl.READ))
 
     async def write(self, query: LiteralString, **params: Any) -> list[neo4j.Record]:
-        return await self._guard(self._query(query, params, neo4j.RoutingControl.WRITE))
+        return await self._retrying(lambda: self._query(query, params, neo4j.RoutingControl.WRITE))
 
     async def transaction(self, work: Callable[[AsyncManagedTransaction], Awaitable[T]]) -> T:
-        """Run ``work`` in a managed write transaction, retried on transient conflicts."""
+        """Run ``work`` in a write transaction, retried on transient conflicts."""
 
         async def run() -> T:
             async with self.driver.session(database=self.database) as session:
                 return await session.execute_write(work)
 
-        return await self._guard(run())
+        return await self._retrying(run)
 
     async def ping(self) -> None:
         await self.read("RETURN 1 AS ok")
@@ -54,14 +63,24 @@ class Graph:
     async def _query(
         self, query: LiteralString, params: dict[str, Any], routing: neo4j.RoutingControl
     ) -> list[neo4j.Record]:
-        records, _, _ = await self.driver.execute_query(
-            query, params, database_=self.database, routing_=routing
-        )
+        records, _, _ = await self.driver.execute_query(query, params, database_=self.database, routing_=routing)
         return records
 
-    async def _guard(self, call: Awaitable[T]) -> T:
+    async def _retrying(self, attempt: Callable[[], Awaitable[T]]) -> T:
+        deadline = time.monotonic() + self.timeout
+        pause = FIRST_PAUSE_SECONDS
+        while True:
+            try:
+                return await self._guard(attempt(), deadline)
+            except TransientError:
+                if time.monotonic() + pause >= deadline:
+                    raise GraphUnavailable("the graph stayed too busy to take this write") from None
+                await asyncio.sleep(pause * random.uniform(0.5, 1.5))
+                pause = min(pause * 2, LONGEST_PAUSE_SECONDS)
+
+    async def _guard(self, call: Awaitable[T], deadline: float) -> T:
         try:
-            return await asyncio.wait_for(call, self.timeout)
+            return await asyncio.wait_for(call, max(deadline - time.monotonic(), 0.001))
         except _UNAVAILABLE as exc:
             raise GraphUnavailable(str(exc) or type(exc).__name__) from exc
         except Neo4jError:
@@ -77,7 +96,8 @@ def create_graph(settings: Settings) -> Graph:
         auth=(settings.graph_user, settings.graph_password),
         connection_timeout=timeout,
         connection_acquisition_timeout=timeout,
-        max_transaction_retry_time=timeout,
+        # Graph retries conflicts itself, faster; see Graph._retrying.
+        max_transaction_retry_time=0,
         # Reconnect after a graph restart instead of holding dead sockets.
         liveness_check_timeout=0,
     )

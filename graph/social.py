@@ -143,8 +143,7 @@ async def block(graph: Graph, blocker: int, blocked: int, now: int) -> None:
             now=now,
         )
         await tx.run(
-            f"MATCH (a:{USER} {{{ID}: $a}})-[r]-(b:{USER} {{{ID}: $b}}) "
-            f"WHERE type(r) <> '{BLOCKS}' DELETE r",
+            f"MATCH (a:{USER} {{{ID}: $a}})-[r]-(b:{USER} {{{ID}: $b}}) WHERE type(r) <> '{BLOCKS}' DELETE r",
             a=blocker,
             b=blocked,
         )
@@ -155,7 +154,8 @@ async def block(graph: Graph, blocker: int, blocked: int, now: int) -> None:
 async def relationships(graph: Graph, viewer: int, others: list[int]) -> dict[int, Relationship]:
     """How ``viewer`` relates to each of ``others``, in one round trip."""
     records = await graph.read(
-        f"MATCH (v:{USER} {{{ID}: $viewer}}) UNWIND $others AS oid MATCH (o:{USER} {{{ID}: oid}}) "
+        # UNWIND first: ArcadeDB returns no rows for MATCH ... UNWIND ... MATCH.
+        f"UNWIND $others AS oid MATCH (v:{USER} {{{ID}: $viewer}}), (o:{USER} {{{ID}: oid}}) "
         f"RETURN oid, EXISTS {{ (v)-[:{FOLLOWS}]->(o) }} AS following, "
         f"EXISTS {{ (o)-[:{FOLLOWS}]->(v) }} AS followed_by, "
         f"EXISTS {{ (v)-[:{REQUESTED}]->(o) }} AS requested, "

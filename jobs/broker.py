@@ -7,22 +7,34 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import AsyncIO
 
+from jobs.runtime import WorkerStores
 from settings import get_settings
 
 NAMESPACE = "shutter-jobs"
 
 
-def configure_broker() -> dramatiq.Broker:
-    """Set the process-wide broker once. Actors bind to it when their module is imported.
+def bind_broker(redis_url: str | None) -> dramatiq.Broker:
+    """Make a broker for ``redis_url`` the process-wide one, moving declared actors onto it.
 
-    Without a Redis URL (exporting the schema, unit tests) a stub broker lets the actor
-    modules import; nothing can be enqueued to it from another process.
+    Actors bind to the global broker when their module is imported, which may happen
+    before the process knows its settings (the API's lifespan, a test session).
+    Without a URL (exporting the schema, unit tests) a stub broker lets modules import.
     """
+    previous = dramatiq.broker.global_broker
+    broker: dramatiq.Broker = RedisBroker(url=redis_url, namespace=NAMESPACE) if redis_url else StubBroker()
+    broker.add_middleware(WorkerStores())
+    broker.add_middleware(AsyncIO())
+    dramatiq.set_broker(broker)
+    if previous is not None:
+        for actor in previous.actors.values():
+            actor.broker = broker
+            broker.declare_actor(actor)
+    return broker
+
+
+def configure_broker() -> dramatiq.Broker:
+    """The process-wide broker, made from the environment's settings on first use."""
     current = dramatiq.broker.global_broker
     if current is not None:
         return current
-    redis_url = get_settings().redis_url
-    broker: dramatiq.Broker = RedisBroker(url=redis_url, namespace=NAMESPACE) if redis_url else StubBroker()
-    broker.add_middleware(AsyncIO())
-    dramatiq.set_broker(broker)
-    return broker
+    return bind_broker(get_settings().redis_url)

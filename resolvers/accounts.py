@@ -15,7 +15,7 @@ from schema.accounts import (
     UpdateProfilePayload,
 )
 from schema.context import Context
-from schema.errors import attempt
+from schema.errors import UserError, attempt
 from schema.users import User
 from services import accounts, profiles
 from services.accounts import Session
@@ -23,9 +23,9 @@ from services.accounts import Session
 Info = strawberry.Info[Context, None]
 
 
-def _auth_payload(result: Session | list[object]) -> AuthPayload:
+def _auth_payload(result: Session | list[UserError]) -> AuthPayload:
     if not isinstance(result, Session):
-        return AuthPayload(errors=result)  # type: ignore[arg-type]
+        return AuthPayload(errors=result)
     return AuthPayload(
         access_token=result.access_token,
         access_token_expires_at=result.access_token_expires_at,

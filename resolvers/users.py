@@ -54,6 +54,4 @@ async def follow_requests(info: Info, first: int | None = None, after: str | Non
 async def blocked_users(info: Info, first: int | None = None, after: str | None = None) -> Connection[User]:
     viewer_id = info.context.require_viewer()
     # The viewer's own block list shows the people blocked, which every other path hides.
-    return await people_connection(
-        info, Listing.BLOCKED, viewer_id, first, after, visible=True, hide_blocked=False
-    )
+    return await people_connection(info, Listing.BLOCKED, viewer_id, first, after, visible=True, hide_blocked=False)

@@ -12,7 +12,7 @@ from schema.context import Context
 
 class IsAuthenticated(BasePermission):
     message = "Sign in to do this."
-    error_extensions = {"code": "UNAUTHENTICATED"}
+    error_extensions = {"code": "UNAUTHENTICATED"}  # noqa: RUF012 - the base declares it so
 
     def has_permission(self, source: Any, info: Info[Context, None], **kwargs: Any) -> bool:
         # A present but bad token raises NotAuthenticated, which maps to the same code.

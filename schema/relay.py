@@ -69,9 +69,7 @@ class PageRequest:
 def page_request(settings: Settings, first: int | None, after: str | None, cursor_arity: int) -> PageRequest:
     size = settings.default_page_size if first is None else first
     if not 0 <= size <= settings.max_page_size:
-        raise DomainError(
-            ErrorCode.INVALID_INPUT, f"'first' must be between 0 and {settings.max_page_size}.", "first"
-        )
+        raise DomainError(ErrorCode.INVALID_INPUT, f"'first' must be between 0 and {settings.max_page_size}.", "first")
     return PageRequest(size, decode_cursor(after, cursor_arity) if after is not None else None)
 
 
@@ -108,9 +106,7 @@ class Connection(Generic[NodeT]):
         still count for paging, so the next cursor moves past them.
         """
         window = items[: request.first]
-        edges = [
-            Edge(cursor=cursor(item), node=shown) for item in window if (shown := node(item)) is not None
-        ]
+        edges = [Edge(cursor=cursor(item), node=shown) for item in window if (shown := node(item)) is not None]
         return cls(
             edges=edges,
             page_info=PageInfo(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from strawberry import relay
+from strawberry.permission import BasePermission
 
 from resolvers import accounts, social, users
 from schema.accounts import AuthPayload, LogOutPayload, UpdateProfilePayload
@@ -12,13 +13,17 @@ from schema.relay import Connection
 from schema.social import FollowPayload, UserPayload
 from schema.users import User
 
-AUTHENTICATED = [IsAuthenticated]
+AUTHENTICATED: list[type[BasePermission]] = [IsAuthenticated]
 
 
 @strawberry.type
 class UserQueries:
-    viewer: User | None = strawberry.field(resolver=users.viewer, description="The signed-in user; null when anonymous.")
-    user: User | None = strawberry.field(resolver=users.user, description="A user by username; null when missing or hidden.")
+    viewer: User | None = strawberry.field(
+        resolver=users.viewer, description="The signed-in user; null when anonymous."
+    )
+    user: User | None = strawberry.field(
+        resolver=users.user, description="A user by username; null when missing or hidden."
+    )
     node: relay.Node | None = strawberry.field(resolver=users.node, description="Any object by its global id.")
     follow_requests: Connection[User] = strawberry.field(
         resolver=users.follow_requests,
@@ -59,7 +64,9 @@ class SocialMutations:
     reject_follow_request: UserPayload = strawberry.mutation(
         resolver=social.reject_follow_request, permission_classes=AUTHENTICATED
     )
-    remove_follower: UserPayload = strawberry.mutation(resolver=social.remove_follower, permission_classes=AUTHENTICATED)
+    remove_follower: UserPayload = strawberry.mutation(
+        resolver=social.remove_follower, permission_classes=AUTHENTICATED
+    )
     block: UserPayload = strawberry.mutation(
         resolver=social.block,
         permission_classes=AUTHENTICATED,

@@ -113,8 +113,7 @@ async def people_connection(
     shown = {
         row.id: row
         for row, relationship in zip(rows, relationships, strict=True)
-        if row is not None
-        and (privacy.can_view_profile(context.viewer_id, row, relationship) or not hide_blocked)
+        if row is not None and (privacy.can_view_profile(context.viewer_id, row, relationship) or not hide_blocked)
     }
     # The cursor holds (since, id) so the next page starts strictly after this edge.
     return Connection[User].build(

@@ -67,9 +67,7 @@ async def _issue(session: AsyncSession, stores: Stores, user: User, family_id: s
     return Session(user, access, expires_at, refresh)
 
 
-async def sign_up(
-    stores: Stores, *, username: str, email: str, password: str, full_name: str
-) -> Session:
+async def sign_up(stores: Stores, *, username: str, email: str, password: str, full_name: str) -> Session:
     settings = stores.settings
     username = validation.normalize_username(username)
     email = validation.normalize_email(email)
@@ -119,9 +117,7 @@ async def _check_rate(stores: Stores, login: str, client_address: str | None) ->
             raise DomainError(ErrorCode.RATE_LIMITED, "Too many login attempts. Try again later.")
 
 
-async def log_in(
-    stores: Stores, *, username_or_email: str, password: str, client_address: str | None
-) -> Session:
+async def log_in(stores: Stores, *, username_or_email: str, password: str, client_address: str | None) -> Session:
     login = username_or_email.strip().lower()
     await _check_rate(stores, login, client_address)
     bad = DomainError(ErrorCode.INVALID_CREDENTIALS, "Wrong username, email or password.", "password")

@@ -24,8 +24,9 @@ async def get_many(stores: Stores, user_ids: list[int]) -> dict[int, tuple[int, 
         cached = [None] * len(user_ids)
     for uid, value in zip(user_ids, cached, strict=True):
         if value is not None:
-            followers, following = value.split(b":")
-            counts[uid] = (int(followers), int(following))
+            text = value.decode() if isinstance(value, bytes) else str(value)
+            cached_followers, cached_following = text.split(":")
+            counts[uid] = (int(cached_followers), int(cached_following))
     missing = [uid for uid in user_ids if uid not in counts]
     if missing:
         fresh = await graph_social.follow_counts(stores.graph, missing)

@@ -29,7 +29,9 @@ async def update_profile(stores: Stores, user_id: int, changes: ProfileChanges) 
     problems = [
         problem
         for problem in (
-            validation.check_text(full_name, settings.full_name_max_length, "fullName") if full_name is not None else None,
+            validation.check_text(full_name, settings.full_name_max_length, "fullName")
+            if full_name is not None
+            else None,
             validation.check_text(bio, settings.bio_max_length, "bio") if bio is not None else None,
         )
         if problem is not None
@@ -52,7 +54,7 @@ async def update_profile(stores: Stores, user_id: int, changes: ProfileChanges) 
             user.bio = bio
         if changes.is_private is not None:
             user.is_private = changes.is_private
-        user.updated_at = func.now()  # type: ignore[assignment]
+        user.updated_at = func.now()
         await session.flush()
         await session.refresh(user)
     return user

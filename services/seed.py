@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -70,7 +71,5 @@ async def seed_demo(stores: Stores) -> None:
     for follower, followee in DEMO_FOLLOWS:
         await social.follow(stores, ids[follower], ids[followee])
         if (follower, followee) in APPROVED:
-            try:
+            with contextlib.suppress(DomainError):  # already approved on an earlier run
                 await social.approve_follow_request(stores, ids[followee], ids[follower])
-            except DomainError:
-                pass  # already approved on an earlier run

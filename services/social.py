@@ -42,9 +42,7 @@ async def follow(stores: Stores, viewer_id: int, target_id: int) -> tuple[Follow
     if viewer_id == target_id:
         raise DomainError(ErrorCode.CANNOT_FOLLOW_SELF, "You cannot follow yourself.", "userId")
     target = await _load_target(stores, target_id)
-    outcome = await graph_social.follow(
-        stores.graph, viewer_id, target_id, private=target.is_private, now=_now_ms()
-    )
+    outcome = await graph_social.follow(stores.graph, viewer_id, target_id, private=target.is_private, now=_now_ms())
     if outcome is FollowOutcome.BLOCKED:
         relationship = (await graph_social.relationships(stores.graph, viewer_id, [target_id]))[target_id]
         if relationship.blocking:

@@ -47,9 +47,7 @@ def check_email(email: str) -> DomainError | None:
 def check_password(password: str, username: str, settings: Settings) -> DomainError | None:
     minimum = settings.password_min_length
     if len(password) < minimum:
-        return DomainError(
-            ErrorCode.WEAK_PASSWORD, f"Passwords need at least {minimum} characters.", "password"
-        )
+        return DomainError(ErrorCode.WEAK_PASSWORD, f"Passwords need at least {minimum} characters.", "password")
     if len(password) > PASSWORD_MAX_LENGTH:
         return DomainError(ErrorCode.WEAK_PASSWORD, "That password is too long.", "password")
     if password.lower() == username or len(set(password)) < 4:

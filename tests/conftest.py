@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from devstack import Stack
+from jobs.broker import bind_broker
 from services.stores import Stores, open_stores
 from settings import Settings
 from tests import stack as test_stack
@@ -19,6 +20,7 @@ def stack_and_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tup
     stack, settings = test_stack.start(data_dir)
     try:
         test_stack.prepare(settings)
+        bind_broker(settings.redis_url)
         yield stack, settings
     finally:
         stack.stop()

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from db import migrate
 from devstack import Stack, start_stack
 from graph import Graph
-from settings import Settings
+from settings import Settings, get_settings
 
 TEST_DATABASE = "shutter_test"
 # Cheap hashing keeps hundreds of sign-ups fast; production keeps the strong defaults.
@@ -52,6 +52,8 @@ def start(data_dir: Path) -> tuple[Stack, Settings]:
     os.environ.update(stack.env())
     for key, value in TEST_OVERRIDES.items():
         os.environ[f"SHUTTER_{key.upper()}"] = str(value)
+    # Anything imported earlier may have read the environment before the stack existed.
+    get_settings.cache_clear()
     settings = Settings(**TEST_OVERRIDES)  # type: ignore[arg-type]
     return stack, settings
 
@@ -75,10 +77,16 @@ async def wipe(engine_url: str, redis: Redis, graph: Graph) -> None:
     engine = create_async_engine(engine_url)
     async with engine.begin() as connection:
         tables = (
-            await connection.execute(
-                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+            (
+                await connection.execute(
+                    text(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+                    )
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         if tables:
             await connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     await engine.dispose()

@@ -14,11 +14,11 @@ from typing import Any
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.http.ides import get_graphql_ide_html
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
-from strawberry.types.graphql import OperationType
 from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType
 
 from schema import ShutterSchema
 from schema.context import Context
@@ -125,10 +125,8 @@ def _respond(body: dict[str, Any], media: str, status: int, headers: dict[str, s
 
 def _error_response(error: RequestError, media: str) -> Response:
     body = {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
-    if error.status is not None:
-        status = error.status
-    else:
-        status = 400 if media == GRAPHQL_RESPONSE else 200
+    # Without a fixed status, the media type decides (see the module docstring).
+    status = error.status if error.status is not None else 400 if media == GRAPHQL_RESPONSE else 200
     headers = {"allow": ALLOW} if status == 405 else None
     return _respond(body, media, status, headers)
 
@@ -148,8 +146,14 @@ class GraphQLHTTP:
         media = response_type(accept)
         if media is None:
             return _respond(
-                {"errors": [{"message": "Accept application/graphql-response+json or application/json.",
-                             "extensions": {"code": "NOT_ACCEPTABLE"}}]},
+                {
+                    "errors": [
+                        {
+                            "message": "Accept application/graphql-response+json or application/json.",
+                            "extensions": {"code": "NOT_ACCEPTABLE"},
+                        }
+                    ]
+                },
                 JSON,
                 406,
             )

@@ -28,7 +28,9 @@ class Api:
         self.http = http
         self.ws_url = ws_url
 
-    async def post(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> dict[str, Any]:
+    async def post(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
         """The whole response body of a POST; asserts HTTP 200."""
         headers = {"accept": GRAPHQL_RESPONSE}
         if token:
