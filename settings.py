@@ -20,7 +20,6 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"
-    debug: bool = False
 
     # Stores. Unset URLs mean "use the embedded server" under `shutter dev` and the tests.
     database_url: str | None = None
