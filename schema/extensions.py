@@ -1,7 +1,8 @@
 """Schema extensions: fresh loaders per operation, and the shaping of top-level errors.
 
 Every top-level error leaves with ``extensions.code``. Known failures keep their message;
-anything unexpected is logged with the request id and masked.
+anything unexpected is logged with the request id and masked. Errors are shaped on every
+transport: HTTP results after the operation, streamed (WebSocket) results as they go.
 """
 
 from __future__ import annotations
@@ -9,11 +10,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from graphql import GraphQLError, GraphQLSyntaxError
+from graphql import GraphQLError, GraphQLSyntaxError, OperationDefinitionNode
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, InterfaceError
 from strawberry.extensions import SchemaExtension
+from strawberry.types.execution import ExecutionResult
 
 from graph import GraphUnavailable
 from schema.context import Context
@@ -43,20 +45,21 @@ def _store_of(error: BaseException) -> str | None:
     return None
 
 
-def _request_error_code(error: GraphQLError) -> str:
+def _request_error_code(error: GraphQLError, executing: bool) -> str:
     if isinstance(error, GraphQLSyntaxError) or "tokens" in error.message:
         return PARSE_FAILED
-    if error.path is None and error.message.startswith("Variable '$"):
+    if error.path is not None:
         return BAD_USER_INPUT
-    return VALIDATION_FAILED if error.path is None else BAD_USER_INPUT
+    # Without a path: before execution it is the document; once executing, the variables.
+    return BAD_USER_INPUT if executing else VALIDATION_FAILED
 
 
-def shape_error(error: GraphQLError, request_id: str) -> GraphQLError:
+def shape_error(error: GraphQLError, request_id: str, *, executing: bool = False) -> GraphQLError:
     """The error as a client should see it."""
     original = error.original_error
     if original is None:
         if not (error.extensions or {}).get("code"):
-            error.extensions = {**(error.extensions or {}), "code": _request_error_code(error)}
+            error.extensions = {**(error.extensions or {}), "code": _request_error_code(error, executing)}
         return error
     code: str
     message = str(original)
@@ -69,7 +72,9 @@ def shape_error(error: GraphQLError, request_id: str) -> GraphQLError:
         if original.field:
             extensions["field"] = original.field
     elif isinstance(original, GraphQLError):
-        return shape_error(original, request_id)
+        # Raised inside a resolver (a permission check): keep where it happened.
+        inner = shape_error(original, request_id, executing=executing)
+        return GraphQLError(inner.message, nodes=error.nodes, path=error.path, extensions=inner.extensions)
     elif (store := _store_of(original)) is not None:
         code = SERVICE_UNAVAILABLE
         message = f"The {store} store is unavailable; try again shortly."
@@ -85,22 +90,46 @@ def shape_error(error: GraphQLError, request_id: str) -> GraphQLError:
         code = INTERNAL
         message = "Internal server error."
         extensions["requestId"] = request_id
-    return GraphQLError(
-        message,
-        nodes=error.nodes,
-        path=error.path,
-        extensions={**extensions, "code": code},
-    )
+    return GraphQLError(message, nodes=error.nodes, path=error.path, extensions={**extensions, "code": code})
+
+
+AMBIGUOUS = "Must provide operation name if query contains multiple operations."
 
 
 class ErrorShaping(SchemaExtension):
+    executing = False
+
+    def _request_id(self) -> str:
+        context = self.execution_context.context
+        return context.request_id if isinstance(context, Context) else "-"
+
+    def _shape(self, result: ExecutionResult | None) -> None:
+        if result is not None and result.errors:
+            request_id = self._request_id()
+            result.errors = [shape_error(e, request_id, executing=self.executing) for e in result.errors]
+
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context.context
         if isinstance(context, Context):
             context.reset_loaders()
         yield
-        result = self.execution_context.result
-        if result is None or not result.errors:
-            return
-        request_id = context.request_id if isinstance(context, Context) else "-"
-        result.errors = [shape_error(e, request_id) for e in result.errors]
+        self._shape(self.execution_context.result)  # type: ignore[arg-type]
+
+    def on_validate(self) -> Iterator[None]:
+        # GraphQL requires a name to choose among several operations; Strawberry would run the first.
+        context = self.execution_context
+        document = context.graphql_document
+        if context._provided_operation_name is None and document is not None:
+            operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+            if len(operations) > 1:
+                ambiguous = GraphQLError(AMBIGUOUS, extensions={"code": "BAD_REQUEST"})
+                context.pre_execution_errors = [*(context.pre_execution_errors or []), ambiguous]
+        yield
+
+    def on_execute(self) -> Iterator[None]:
+        self.executing = True
+        yield
+
+    def on_stream_result(self, result: ExecutionResult) -> Iterator[None]:  # type: ignore[override]
+        self._shape(result)
+        yield

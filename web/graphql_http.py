@@ -14,6 +14,7 @@ from typing import Any
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
+from strawberry.exceptions import MissingQueryError
 from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
@@ -185,7 +186,9 @@ class GraphQLHTTP:
                 raise RequestError("Mutations must use POST.", "METHOD_NOT_ALLOWED", 405) from error
             raise RequestError("Subscriptions are served over WebSocket at this path.") from error
         except CannotGetOperationTypeError as error:
-            raise RequestError(str(error) or "Choose an operation with 'operationName'.") from error
+            raise RequestError(error.as_http_error_reason()) from error
+        except MissingQueryError as error:
+            raise RequestError("The 'query' parameter is empty.") from error
         body: dict[str, Any] = {}
         request_error = _is_request_error(result)
         if not request_error:

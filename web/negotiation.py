@@ -39,12 +39,12 @@ def response_type(accept: str | None) -> str | None:
     """
     if not accept or not accept.strip():
         return GRAPHQL_RESPONSE
-    best: tuple[float, int, str] | None = None
-    for order, (media, quality) in enumerate(_ranges(accept)):
+    best: tuple[float, bool, str] | None = None
+    for media, quality in _ranges(accept):
         served = _RANGES.get(media)
         if not served or quality <= 0:
             continue
-        candidate = (quality, -order, served[0])
+        candidate = (quality, served[0] == GRAPHQL_RESPONSE, served[0])
         if best is None or candidate[:2] > best[:2]:
             best = candidate
     return best[2] if best else None

@@ -39,5 +39,15 @@ def test_request_errors_get_parse_or_validation_codes() -> None:
     assert shape_error(syntax, "r").extensions == {"code": "GRAPHQL_PARSE_FAILED"}
     invalid = GraphQLError("Cannot query field 'nope' on type 'Query'.")
     assert shape_error(invalid, "r").extensions == {"code": "GRAPHQL_VALIDATION_FAILED"}
-    variables = GraphQLError("Variable '$first' got invalid value 'x'.")
-    assert shape_error(variables, "r").extensions == {"code": "BAD_USER_INPUT"}
+    # Pathless errors once execution began come from coercing the variables.
+    variables = GraphQLError("Expected a value of non-null type 'String!' to be provided.")
+    assert shape_error(variables, "r", executing=True).extensions == {"code": "BAD_USER_INPUT"}
+    unused = GraphQLError("Variable '$x' is never used.")
+    assert shape_error(unused, "r").extensions == {"code": "GRAPHQL_VALIDATION_FAILED"}
+
+
+def test_errors_raised_in_resolvers_keep_their_path() -> None:
+    denied = GraphQLError("Sign in to do this.", extensions={"code": "UNAUTHENTICATED"})
+    shaped = shape_error(GraphQLError("Sign in", path=["logOut"], original_error=denied), "r")
+    assert shaped.path == ["logOut"]
+    assert shaped.extensions == {"code": "UNAUTHENTICATED"}
