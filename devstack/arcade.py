@@ -77,9 +77,7 @@ class ArcadeServer(ChildServer):
 
     def _probe(self) -> None:
         # Bolt listens before the default database exists, so ask that database itself.
-        with GraphDatabase.driver(
-            self.bolt_url, auth=(USER, self.password), connection_timeout=2.0
-        ) as driver:
+        with GraphDatabase.driver(self.bolt_url, auth=(USER, self.password), connection_timeout=2.0) as driver:
             try:
                 # A plain session, not execute_query: that retries on its own for 30 s.
                 with driver.session(database=DATABASE) as session:

@@ -104,16 +104,13 @@ class ChildServer(abc.ABC):
             code = self._process.poll()
             if code is not None:
                 raise DevstackError(
-                    f"{self.name} exited with code {code} while starting; "
-                    f"{self.log_path} ends with:\n{self.log_tail()}"
+                    f"{self.name} exited with code {code} while starting; {self.log_path} ends with:\n{self.log_tail()}"
                 )
             try:
                 self._probe()
                 return
             except FatalProbeError as exc:
-                raise DevstackError(
-                    f"{exc}; {self.log_path} ends with:\n{self.log_tail()}"
-                ) from exc
+                raise DevstackError(f"{exc}; {self.log_path} ends with:\n{self.log_tail()}") from exc
             except NotReadyError as exc:
                 last_error = exc
             if time.monotonic() > deadline:

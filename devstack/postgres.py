@@ -76,8 +76,7 @@ class PostgresProcess:
             # A failed start leaves a half-made handle in pgserver's cache; drop it.
             PostgresServer._instances.pop(self.pgdata, None)
             raise DevstackError(
-                f"postgres did not start in {self.pgdata}: {exc}; "
-                f"{self.log_path} ends with:\n{log_tail(self.log_path)}"
+                f"postgres did not start in {self.pgdata}: {exc}; {self.log_path} ends with:\n{log_tail(self.log_path)}"
             ) from exc
         self._server = server
         self.psql("SELECT 1")
@@ -121,9 +120,7 @@ class PostgresProcess:
             check=False,
         )
         if result.returncode != 0:
-            raise DevstackError(
-                f"psql failed on {self.pgdata}: {result.stderr.strip()}"
-            )
+            raise DevstackError(f"psql failed on {self.pgdata}: {result.stderr.strip()}")
         return result.stdout
 
     def stop(self) -> None:

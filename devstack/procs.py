@@ -135,18 +135,12 @@ def reap_stale(pid_file: Path) -> None:
         pid_file.unlink(missing_ok=True)
         return
     current = _process_start_time(pid)
-    if (
-        current is not None
-        and started is not None
-        and abs(current - float(started)) < 0.5
-    ):
+    if current is not None and started is not None and abs(current - float(started)) < 0.5:
         terminate_pid(pid)
     pid_file.unlink(missing_ok=True)
 
 
-def stop_child(
-    process: subprocess.Popen[bytes], timeout: float = STOP_TIMEOUT_SECONDS
-) -> None:
+def stop_child(process: subprocess.Popen[bytes], timeout: float = STOP_TIMEOUT_SECONDS) -> None:
     """Stop a child we spawned and reap it, so no zombie or orphan is left behind."""
     if process.poll() is not None:
         return

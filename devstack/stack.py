@@ -93,9 +93,7 @@ class Stack:
     def write_files(self, data_dir: Path) -> None:
         """Write <data_dir>/stack.json and a sourceable <data_dir>/stack.env (0600)."""
         data_dir.mkdir(parents=True, exist_ok=True)
-        write_private(
-            data_dir / "stack.json", json.dumps(self.describe(), indent=2) + "\n"
-        )
+        write_private(data_dir / "stack.json", json.dumps(self.describe(), indent=2) + "\n")
         lines = [f"{key}={shlex.quote(value)}" for key, value in self.env().items()]
         write_private(data_dir / "stack.env", "\n".join(lines) + "\n")
 
@@ -108,9 +106,7 @@ class Stack:
                     stops.callback(server.stop)
 
 
-def start_stack(
-    settings: Settings, data_dir: Path | None = None, *, database_name: str = "shutter"
-) -> Stack:
+def start_stack(settings: Settings, data_dir: Path | None = None, *, database_name: str = "shutter") -> Stack:
     """Start an embedded server for each store whose URL `settings` leaves unset.
 
     The servers start side by side; if one fails, those already up are stopped again.
@@ -119,17 +115,13 @@ def start_stack(
     root.mkdir(parents=True, exist_ok=True)
     media_dir = root / "media"
     media_dir.mkdir(exist_ok=True)
-    secret_key = settings.secret_key or read_or_create_secret(
-        root / "secret_key", lambda: secrets.token_urlsafe(48)
-    )
+    secret_key = settings.secret_key or read_or_create_secret(root / "secret_key", lambda: secrets.token_urlsafe(48))
 
     postgres = PostgresProcess(root / "postgres") if not settings.database_url else None
     valkey = ValkeyProcess(root / "valkey") if not settings.redis_url else None
     graph: ArcadeServer | None = None
     if not settings.graph_url:
-        password = read_or_create_secret(
-            root / "graph" / "password", lambda: secrets.token_urlsafe(24)
-        )
+        password = read_or_create_secret(root / "graph" / "password", lambda: secrets.token_urlsafe(24))
         graph = ArcadeServer(root / "graph", password)
 
     def start_postgres(server: PostgresProcess) -> None:
@@ -145,9 +137,7 @@ def start_stack(
         jobs.append((graph.start, graph.stop))
     _start_all(jobs)
 
-    database_url = (
-        postgres.url(database_name) if postgres else settings.require_database_url
-    )
+    database_url = postgres.url(database_name) if postgres else settings.require_database_url
     return Stack(
         database_url=database_url,
         redis_url=valkey.url if valkey else settings.require_redis_url,
@@ -178,9 +168,7 @@ def _start_all(jobs: list[tuple[Callable[[], None], Callable[[], None]]]) -> Non
         _stop_all(jobs)
         raise
     pool.shutdown()
-    failures = [
-        exc for exc in (future.exception() for future in futures) if exc is not None
-    ]
+    failures = [exc for exc in (future.exception() for future in futures) if exc is not None]
     if failures:
         _stop_all(jobs)
         raise failures[0]

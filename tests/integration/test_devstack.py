@@ -95,9 +95,7 @@ def port_refuses(port: int) -> bool:
 def sourced_env(env_file: Path) -> dict[str, str]:
     """What a shell sees after `set -a; . stack.env`."""
     script = f"set -a; . {env_file}; env -0"
-    output = subprocess.run(
-        ["bash", "-c", script], capture_output=True, check=True, env={}
-    ).stdout.decode()
+    output = subprocess.run(["bash", "-c", script], capture_output=True, check=True, env={}).stdout.decode()
     pairs = (item.split("=", 1) for item in output.split("\0") if "=" in item)
     return {key: value for key, value in pairs if key.startswith("SHUTTER_")}
 
@@ -106,16 +104,12 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def test_stack_starts_persists_and_stops(
-    embedded_settings: Settings, tmp_path: Path
-) -> None:
+def test_stack_starts_persists_and_stops(embedded_settings: Settings, tmp_path: Path) -> None:
     data_dir = tmp_path / "var"
     stack = start_stack(embedded_settings)
     try:
         assert stack.postgres and stack.valkey and stack.graph
-        assert stack.database_url.startswith(
-            "postgresql+asyncpg://postgres@/shutter?host=/"
-        )
+        assert stack.database_url.startswith("postgresql+asyncpg://postgres@/shutter?host=/")
         assert stack.redis_url.startswith("redis://127.0.0.1:")
         assert stack.graph_url.startswith("bolt://127.0.0.1:")
         assert (stack.graph_user, stack.graph_database) == ("root", "shutter")
@@ -123,12 +117,8 @@ def test_stack_starts_persists_and_stops(
         assert mode(data_dir / "secret_key") == 0o600
         assert mode(data_dir / "graph" / "password") == 0o600
 
-        assert run_sql(stack.database_url, "SELECT current_database()") == [
-            ("shutter",)
-        ]
-        run_sql(
-            stack.database_url, "CREATE TABLE probe (id int PRIMARY KEY, note text)"
-        )
+        assert run_sql(stack.database_url, "SELECT current_database()") == [("shutter",)]
+        run_sql(stack.database_url, "CREATE TABLE probe (id int PRIMARY KEY, note text)")
         run_sql(stack.database_url, "INSERT INTO probe VALUES (1, 'kept')")
         with valkey_client(stack) as client:
             assert client.ping()

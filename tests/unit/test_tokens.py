@@ -28,7 +28,7 @@ def test_forged_expired_and_foreign_tokens_are_refused() -> None:
     expired = jwt.encode({"sub": "42", "sid": "f", "iat": 1, "exp": 2, "typ": "access"}, "k" * 48, algorithm="HS256")
     with pytest.raises(tokens.InvalidAccessToken):
         tokens.decode_access_token(SETTINGS, expired)
-    unsigned = jwt.encode({"sub": "42", "sid": "f", "iat": 1, "exp": 2**40, "typ": "access"}, None, algorithm="none")
+    unsigned = jwt.encode({"sub": "42", "sid": "f", "iat": 1, "exp": 2**40, "typ": "access"}, "", algorithm="none")
     with pytest.raises(tokens.InvalidAccessToken):
         tokens.decode_access_token(SETTINGS, unsigned)
     wrong_kind = jwt.encode({"sub": "42", "sid": "f", "iat": 1, "exp": 2**40, "typ": "refresh"}, "k" * 48, "HS256")
