@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass
 
 from neo4j import AsyncManagedTransaction
+from neo4j.exceptions import ConstraintError
 
 from graph.driver import Graph
 from graph.names import BLOCKS, FOLLOWS, ID, REQUESTED, SINCE, TOUCHED, USER
@@ -32,6 +33,7 @@ class Relationship:
         return self.blocking or self.blocked_by
 
 
+ENSURE_ATTEMPTS = 3
 _ENSURE_USERS = f"UNWIND $ids AS uid MERGE (u:{USER} {{{ID}: uid}})"
 
 _LOCK_PAIR = (
@@ -43,8 +45,18 @@ _LOCK_PAIR = (
 
 
 async def ensure_users(graph: Graph, ids: list[int]) -> None:
-    """Make sure each user has a node; MERGE keeps this idempotent."""
-    await graph.write(_ENSURE_USERS, ids=ids)
+    """Make sure each user has a node; MERGE keeps this idempotent.
+
+    Two transactions creating the same node race on the unique constraint (ArcadeDB
+    reports it instead of waiting); the loser's retry then simply matches the node.
+    """
+    for attempt in range(ENSURE_ATTEMPTS):
+        try:
+            await graph.write(_ENSURE_USERS, ids=ids)
+            return
+        except ConstraintError:
+            if attempt == ENSURE_ATTEMPTS - 1:
+                raise
 
 
 async def _lock_pair(tx: AsyncManagedTransaction, a: int, b: int, now: int) -> tuple[bool, bool]:
