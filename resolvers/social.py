@@ -34,12 +34,12 @@ async def _on_user(
 
 
 async def _user_payload(
-    info: Info, user_id: strawberry.ID, action: Callable[[Stores, int, int], Awaitable[UserRow]]
+    info: Info, user_id: strawberry.ID, action: Callable[[Stores, int, int], Awaitable[UserRow | None]]
 ) -> UserPayload:
     result = await _on_user(info, user_id, action)
     if isinstance(result, list):
         return UserPayload(errors=result)
-    return UserPayload(user=User.from_row(result))
+    return UserPayload(user=User.from_row(result) if result is not None else None)
 
 
 async def follow(info: Info, user_id: strawberry.ID) -> FollowPayload:

@@ -106,10 +106,16 @@ async def sign_up(stores: Stores, *, username: str, email: str, password: str, f
     return result
 
 
-async def _check_rate(stores: Stores, login: str, client_address: str | None) -> None:
+def _account_key(user: User | None, login: str) -> str:
+    # One counter per account however it is named (username or email); unknown names
+    # are throttled by what was typed.
+    return f"login:account:{user.id}" if user else f"login:unknown:{login}"
+
+
+async def _check_rate(stores: Stores, account_key: str, client_address: str | None) -> None:
     settings = stores.settings
     window = settings.login_attempts_window_seconds
-    limits = [(f"login:account:{login}", settings.login_attempts_per_account)]
+    limits = [(account_key, settings.login_attempts_per_account)]
     if client_address:
         limits.append((f"login:address:{client_address}", settings.login_attempts_per_address))
     for key, limit in limits:
@@ -119,11 +125,12 @@ async def _check_rate(stores: Stores, login: str, client_address: str | None) ->
 
 async def log_in(stores: Stores, *, username_or_email: str, password: str, client_address: str | None) -> Session:
     login = username_or_email.strip().lower()
-    await _check_rate(stores, login, client_address)
     bad = DomainError(ErrorCode.INVALID_CREDENTIALS, "Wrong username, email or password.", "password")
     hasher, dummy_hash = _hasher(stores.settings)
     async with stores.sessions.begin() as session:
         user = await user_queries.by_login(session, login)
+        account_key = _account_key(user, login)
+        await _check_rate(stores, account_key, client_address)
         stored_hash = user.password_hash if user else dummy_hash
         try:
             await asyncio.to_thread(hasher.verify, stored_hash, password[: validation.PASSWORD_MAX_LENGTH + 1])
@@ -137,7 +144,7 @@ async def log_in(stores: Stores, *, username_or_email: str, password: str, clien
             user.password_hash = await asyncio.to_thread(hasher.hash, password)
         user.last_login_at = _utcnow()
         result = await _issue(session, stores, user, tokens.new_family_id())
-    await ratelimit.reset(stores.redis, f"login:account:{login}")
+    await ratelimit.reset(stores.redis, account_key)
     await queue.enqueue("maintenance", "prune_refresh_tokens", result.user.id)
     return result
 

@@ -37,6 +37,19 @@ async def _load_target(stores: Stores, user_id: int, field: str = "userId") -> U
     return user
 
 
+async def _hidden_from(stores: Stores, viewer_id: int, target_id: int) -> bool:
+    """Whether the target blocks the viewer: then it must look exactly like a missing user."""
+    relationship = (await graph_social.relationships(stores.graph, viewer_id, [target_id]))[target_id]
+    return relationship.blocked_by
+
+
+async def _visible_target(stores: Stores, viewer_id: int, user_id: int) -> User:
+    target = await _load_target(stores, user_id)
+    if await _hidden_from(stores, viewer_id, user_id):
+        raise _not_found()
+    return target
+
+
 async def follow(stores: Stores, viewer_id: int, target_id: int) -> tuple[FollowStatus, User]:
     """Follow a public account, or request to follow a private one. Repeating is harmless."""
     if viewer_id == target_id:
@@ -54,14 +67,14 @@ async def follow(stores: Stores, viewer_id: int, target_id: int) -> tuple[Follow
 
 async def unfollow(stores: Stores, viewer_id: int, target_id: int) -> User:
     """Stop following, or withdraw a pending request."""
-    target = await _load_target(stores, target_id)
+    target = await _visible_target(stores, viewer_id, target_id)
     await graph_social.remove_edges(stores.graph, (FOLLOWS, REQUESTED), viewer_id, target_id)
     await follow_counts.invalidate(stores, viewer_id, target_id)
     return target
 
 
 async def approve_follow_request(stores: Stores, viewer_id: int, requester_id: int) -> User:
-    requester = await _load_target(stores, requester_id)
+    requester = await _visible_target(stores, viewer_id, requester_id)
     if not await graph_social.approve_request(stores.graph, viewer_id, requester_id, _now_ms()):
         raise DomainError(ErrorCode.NOT_FOUND, "No pending request from this user.", "userId")
     await follow_counts.invalidate(stores, viewer_id, requester_id)
@@ -69,33 +82,36 @@ async def approve_follow_request(stores: Stores, viewer_id: int, requester_id: i
 
 
 async def reject_follow_request(stores: Stores, viewer_id: int, requester_id: int) -> User:
-    requester = await _load_target(stores, requester_id)
+    requester = await _visible_target(stores, viewer_id, requester_id)
     if not await graph_social.remove_edges(stores.graph, (REQUESTED,), requester_id, viewer_id):
         raise DomainError(ErrorCode.NOT_FOUND, "No pending request from this user.", "userId")
     return requester
 
 
 async def remove_follower(stores: Stores, viewer_id: int, follower_id: int) -> User:
-    follower = await _load_target(stores, follower_id)
+    follower = await _visible_target(stores, viewer_id, follower_id)
     await graph_social.remove_edges(stores.graph, (FOLLOWS,), follower_id, viewer_id)
     await follow_counts.invalidate(stores, viewer_id, follower_id)
     return follower
 
 
-async def block(stores: Stores, viewer_id: int, target_id: int) -> User:
-    """Block a user: every follow and request between the two goes, both ways."""
+async def block(stores: Stores, viewer_id: int, target_id: int) -> User | None:
+    """Block a user: every follow and request between the two goes, both ways.
+
+    Blocking someone who blocks you works, but their profile stays hidden (None).
+    """
     if viewer_id == target_id:
         raise DomainError(ErrorCode.CANNOT_BLOCK_SELF, "You cannot block yourself.", "userId")
     target = await _load_target(stores, target_id)
     await graph_social.block(stores.graph, viewer_id, target_id, _now_ms())
     await follow_counts.invalidate(stores, viewer_id, target_id)
-    return target
+    return None if await _hidden_from(stores, viewer_id, target_id) else target
 
 
-async def unblock(stores: Stores, viewer_id: int, target_id: int) -> User:
+async def unblock(stores: Stores, viewer_id: int, target_id: int) -> User | None:
     async with stores.sessions() as session:
         target = (await user_queries.by_ids(session, [target_id])).get(target_id)
     if target is None:
         raise _not_found()
     await graph_social.remove_edges(stores.graph, (BLOCKS,), viewer_id, target_id)
-    return target
+    return None if await _hidden_from(stores, viewer_id, target_id) else target

@@ -1,0 +1,477 @@
+"""Sign-up, log-in, token rotation and log-out, through the live API."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import jwt
+import pytest
+
+from settings import Settings
+from tests.e2e.client import PASSWORD, Api
+
+AUTH_FIELDS = "accessToken accessTokenExpiresAt refreshToken user { id username email } errors { code field message }"
+SIGN_UP = f"mutation($input: SignUpInput!) {{ signUp(input: $input) {{ {AUTH_FIELDS} }} }}"
+LOG_IN = f"mutation($input: LogInInput!) {{ logIn(input: $input) {{ {AUTH_FIELDS} }} }}"
+REFRESH = f"mutation($input: RefreshTokenInput!) {{ refreshToken(input: $input) {{ {AUTH_FIELDS} }} }}"
+LOG_OUT = "mutation($input: LogOutInput) { logOut(input: $input) { ok errors { code field } } }"
+VIEWER = "{ viewer { id username email } }"
+
+
+async def sign_up(api: Api, username: str, email: str | None = None, password: str = PASSWORD) -> dict[str, Any]:
+    email = f"{username}@example.com" if email is None else email
+    data = await api.data(SIGN_UP, {"input": {"username": username, "email": email, "password": password}})
+    payload: dict[str, Any] = data["signUp"]
+    return payload
+
+
+async def log_in(api: Api, login: str, password: str = PASSWORD) -> dict[str, Any]:
+    data = await api.data(LOG_IN, {"input": {"usernameOrEmail": login, "password": password}})
+    payload: dict[str, Any] = data["logIn"]
+    return payload
+
+
+async def refresh(api: Api, refresh_token: str) -> dict[str, Any]:
+    data = await api.data(REFRESH, {"input": {"refreshToken": refresh_token}})
+    payload: dict[str, Any] = data["refreshToken"]
+    return payload
+
+
+def codes(payload: dict[str, Any]) -> list[tuple[str, str | None]]:
+    return [(error["code"], error["field"]) for error in payload["errors"]]
+
+
+def error_codes(body: dict[str, Any]) -> list[str]:
+    return [error["extensions"]["code"] for error in body["errors"]]
+
+
+async def viewer_name(api: Api, token: str) -> str | None:
+    viewer = (await api.data(VIEWER, token=token))["viewer"]
+    return viewer["username"] if viewer else None
+
+
+# --- sign-up and viewer -------------------------------------------------------------------
+
+
+async def test_sign_up_returns_tokens_and_user(api: Api) -> None:
+    payload = await sign_up(api, "alice")
+
+    assert payload["errors"] == []
+    assert payload["accessToken"]
+    assert payload["refreshToken"]
+    assert payload["accessTokenExpiresAt"] > time.time()
+    assert payload["user"]["username"] == "alice"
+    assert payload["user"]["id"]
+    data = await api.data(VIEWER, token=payload["accessToken"])
+    assert data["viewer"] == {"id": payload["user"]["id"], "username": "alice", "email": "alice@example.com"}
+
+
+async def test_sign_up_normalises_username_and_email(api: Api) -> None:
+    payload = await sign_up(api, "  Alice ", email=" Alice@Example.COM ")
+
+    assert payload["errors"] == []
+    assert payload["user"]["username"] == "alice"
+    viewer = (await api.data(VIEWER, token=payload["accessToken"]))["viewer"]
+    assert viewer["email"] == "alice@example.com"
+
+
+async def test_viewer_is_null_without_a_token(api: Api) -> None:
+    await sign_up(api, "alice")
+
+    assert await api.data(VIEWER) == {"viewer": None}
+
+
+async def test_email_is_hidden_from_others(api: Api) -> None:
+    await api.sign_up("alice")
+    bob = await api.sign_up("bob")
+
+    query = '{ user(username: "alice") { username email } }'
+    assert (await api.data(query, token=bob.token))["user"] == {"username": "alice", "email": None}
+    assert (await api.data(query))["user"] == {"username": "alice", "email": None}
+
+
+def _forged_signature(token: str) -> str:
+    header, claims, signature = token.split(".")
+    flipped = ("B" if signature[0] == "A" else "A") + signature[1:]
+    return f"{header}.{claims}.{flipped}"
+
+
+@pytest.mark.parametrize(
+    "make_token",
+    [
+        pytest.param(lambda token, secret: "garbage", id="garbage"),
+        pytest.param(lambda token, secret: _forged_signature(token), id="changed-signature"),
+        pytest.param(
+            lambda token, secret: jwt.encode(jwt.decode(token, options={"verify_signature": False}), "x" * 32),
+            id="other-key",
+        ),
+        pytest.param(
+            lambda token, secret: jwt.encode(
+                {**jwt.decode(token, secret, algorithms=["HS256"]), "exp": int(time.time()) - 60}, secret
+            ),
+            id="expired",
+        ),
+        pytest.param(
+            lambda token, secret: jwt.encode(
+                jwt.decode(token, options={"verify_signature": False}), "", algorithm="none"
+            ),
+            id="alg-none",
+        ),
+    ],
+)
+async def test_bad_access_token_is_unauthenticated(api: Api, settings: Settings, make_token: Any) -> None:
+    alice = await api.sign_up("alice")
+    token = make_token(alice.token, settings.secret_key)
+    assert token != alice.token
+
+    body = await api.post(VIEWER, token=token)
+
+    assert error_codes(body) == ["UNAUTHENTICATED"]
+    assert body["errors"][0]["path"] == ["viewer"]
+    assert body["data"] == {"viewer": None}
+
+
+# --- sign-up errors -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("username", ["alice", "Alice", "ALICE", " alice "])
+async def test_sign_up_username_taken(api: Api, username: str) -> None:
+    await api.sign_up("alice")
+
+    payload = await sign_up(api, username, email="other@example.com")
+
+    assert codes(payload) == [("USERNAME_TAKEN", "username")]
+    assert payload["accessToken"] is None
+    assert payload["refreshToken"] is None
+    assert payload["user"] is None
+
+
+@pytest.mark.parametrize("email", ["alice@example.com", "ALICE@Example.com", " Alice@EXAMPLE.COM"])
+async def test_sign_up_email_taken(api: Api, email: str) -> None:
+    await api.sign_up("alice")
+
+    payload = await sign_up(api, "alice2", email=email)
+
+    assert codes(payload) == [("EMAIL_TAKEN", "email")]
+    assert payload["user"] is None
+    # Nothing of the failed sign-up was kept.
+    assert codes(await log_in(api, "alice2")) == [("INVALID_CREDENTIALS", "password")]
+
+
+@pytest.mark.parametrize(
+    "username",
+    ["a" * 31, "a b", "ALICE!", "alice!", ".alice", "alice.", "al..ice", "", "   ", "al-ice", "ålice", "al@ice"],
+)
+async def test_sign_up_invalid_username(api: Api, username: str) -> None:
+    payload = await sign_up(api, username, email="someone@example.com")
+
+    assert codes(payload) == [("INVALID_USERNAME", "username")]
+    assert payload["user"] is None
+    assert payload["accessToken"] is None
+
+
+@pytest.mark.parametrize("username", ["a", "a" * 30, "al.ice", "_alice_", "alice_2024"])
+async def test_sign_up_accepts_valid_usernames(api: Api, username: str) -> None:
+    payload = await sign_up(api, username, email="someone@example.com")
+
+    assert payload["errors"] == []
+    assert payload["user"]["username"] == username
+
+
+@pytest.mark.parametrize(
+    "email", ["not-an-email", "alice@example", "alice example@x.com", "@example.com", "a@b@c.d", ""]
+)
+async def test_sign_up_invalid_email(api: Api, email: str) -> None:
+    payload = await sign_up(api, "alice", email=email)
+
+    assert codes(payload) == [("INVALID_EMAIL", "email")]
+    assert payload["user"] is None
+
+
+@pytest.mark.parametrize("password", ["short", "1234567", "", "aaaaaaaaaaaa", "alice"])
+async def test_sign_up_weak_password(api: Api, password: str) -> None:
+    payload = await sign_up(api, "alice", password=password)
+
+    assert codes(payload) == [("WEAK_PASSWORD", "password")]
+    assert payload["user"] is None
+
+
+async def test_sign_up_reports_every_problem_at_once(api: Api) -> None:
+    payload = await sign_up(api, "a b", email="nope", password="x")
+
+    assert sorted(codes(payload)) == [
+        ("INVALID_EMAIL", "email"),
+        ("INVALID_USERNAME", "username"),
+        ("WEAK_PASSWORD", "password"),
+    ]
+    assert all(error["message"] for error in payload["errors"])
+    assert payload["user"] is None
+
+
+async def test_failed_sign_up_stores_nothing(api: Api) -> None:
+    failed = await sign_up(api, "carol", password="short")
+    assert codes(failed) == [("WEAK_PASSWORD", "password")]
+
+    assert codes(await log_in(api, "carol", "short")) == [("INVALID_CREDENTIALS", "password")]
+    assert codes(await log_in(api, "carol@example.com", "short")) == [("INVALID_CREDENTIALS", "password")]
+    assert await api.data('{ user(username: "carol") { id } }') == {"user": None}
+    # The name and the email are still free.
+    assert (await sign_up(api, "carol"))["errors"] == []
+
+
+# --- log-in -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("login", ["alice", "ALICE", " Alice ", "alice@example.com", "Alice@Example.COM"])
+async def test_log_in_by_username_or_email(api: Api, login: str) -> None:
+    alice = await api.sign_up("alice")
+
+    payload = await log_in(api, login)
+
+    assert payload["errors"] == []
+    assert payload["user"]["id"] == alice.id
+    assert payload["refreshToken"] not in (None, alice.refresh_token)
+    assert await viewer_name(api, payload["accessToken"]) == "alice"
+
+
+async def test_wrong_password_and_unknown_user_look_the_same(api: Api) -> None:
+    await api.sign_up("alice")
+
+    wrong_password = await log_in(api, "alice", "not-the-password")
+    unknown_user = await log_in(api, "nobody", PASSWORD)
+    unknown_email = await log_in(api, "nobody@example.com", PASSWORD)
+
+    assert codes(wrong_password) == [("INVALID_CREDENTIALS", "password")]
+    assert wrong_password["errors"] == unknown_user["errors"] == unknown_email["errors"]
+    for payload in (wrong_password, unknown_user, unknown_email):
+        assert payload["accessToken"] is None
+        assert payload["refreshToken"] is None
+        assert payload["user"] is None
+
+
+async def test_log_in_is_rate_limited_per_account(api: Api) -> None:
+    await api.sign_up("alice")
+    await api.sign_up("bob")
+
+    for _ in range(10):
+        assert codes(await log_in(api, "alice", "not-the-password")) == [("INVALID_CREDENTIALS", "password")]
+    limited = await log_in(api, "alice", PASSWORD)
+
+    assert [error["code"] for error in limited["errors"]] == ["RATE_LIMITED"]
+    assert limited["accessToken"] is None
+    assert limited["user"] is None
+    # Another account is not affected.
+    assert (await log_in(api, "bob"))["errors"] == []
+
+
+async def test_successful_log_in_resets_the_attempt_count(api: Api) -> None:
+    await api.sign_up("alice")
+
+    for _ in range(9):
+        assert codes(await log_in(api, "alice", "not-the-password")) == [("INVALID_CREDENTIALS", "password")]
+    assert (await log_in(api, "alice"))["errors"] == []
+    for _ in range(9):
+        assert codes(await log_in(api, "alice", "not-the-password")) == [("INVALID_CREDENTIALS", "password")]
+
+    assert (await log_in(api, "alice"))["errors"] == []
+
+
+async def test_rate_limit_counts_every_way_of_naming_the_account(api: Api) -> None:
+    await api.sign_up("alice")
+
+    for login in ["alice", "alice@example.com"] * 5:
+        assert codes(await log_in(api, login, "not-the-password")) == [("INVALID_CREDENTIALS", "password")]
+    limited = await log_in(api, "alice", PASSWORD)
+
+    assert [error["code"] for error in limited["errors"]] == ["RATE_LIMITED"]
+    assert limited["accessToken"] is None
+
+
+# --- refresh tokens -----------------------------------------------------------------------
+
+
+async def test_refresh_rotates_the_pair(api: Api) -> None:
+    alice = await api.sign_up("alice")
+
+    first = await refresh(api, alice.refresh_token)
+
+    assert first["errors"] == []
+    assert first["refreshToken"] not in (None, alice.refresh_token)
+    assert first["user"]["id"] == alice.id
+    assert await viewer_name(api, first["accessToken"]) == "alice"
+    # The new refresh token works once too.
+    second = await refresh(api, first["refreshToken"])
+    assert second["errors"] == []
+    assert second["refreshToken"] not in (alice.refresh_token, first["refreshToken"])
+
+
+async def test_reusing_a_refresh_token_revokes_its_family(api: Api) -> None:
+    alice = await api.sign_up("alice")
+    rotated = await refresh(api, alice.refresh_token)
+    assert rotated["errors"] == []
+
+    reused = await refresh(api, alice.refresh_token)
+
+    assert codes(reused) == [("TOKEN_REUSED", "refreshToken")]
+    assert reused["accessToken"] is None
+    assert reused["refreshToken"] is None
+    # The token handed out by the honest rotation died with the family.
+    newer = await refresh(api, rotated["refreshToken"])
+    assert [error["code"] for error in newer["errors"]] in (["INVALID_TOKEN"], ["TOKEN_REUSED"])
+    assert newer["refreshToken"] is None
+
+
+async def test_a_rotated_token_works_only_once(api: Api) -> None:
+    alice = await api.sign_up("alice")
+    first = await refresh(api, alice.refresh_token)
+    second = await refresh(api, first["refreshToken"])
+    assert second["errors"] == []
+
+    again = await refresh(api, first["refreshToken"])
+
+    assert codes(again) == [("TOKEN_REUSED", "refreshToken")]
+    latest = await refresh(api, second["refreshToken"])
+    assert [error["code"] for error in latest["errors"]] in (["INVALID_TOKEN"], ["TOKEN_REUSED"])
+
+
+@pytest.mark.parametrize("token", ["unknown-token", "", "x" * 43])
+async def test_unknown_refresh_token_is_invalid(api: Api, token: str) -> None:
+    await api.sign_up("alice")
+
+    payload = await refresh(api, token)
+
+    assert codes(payload) == [("INVALID_TOKEN", "refreshToken")]
+    assert payload["accessToken"] is None
+    assert payload["user"] is None
+
+
+async def test_access_token_is_not_a_refresh_token(api: Api) -> None:
+    alice = await api.sign_up("alice")
+
+    assert codes(await refresh(api, alice.token)) == [("INVALID_TOKEN", "refreshToken")]
+
+
+async def test_revoking_one_family_leaves_other_logins_alone(api: Api) -> None:
+    alice = await api.sign_up("alice")
+    other_login = await log_in(api, "alice")
+    assert other_login["errors"] == []
+    rotated = await refresh(api, alice.refresh_token)
+    assert codes(await refresh(api, alice.refresh_token)) == [("TOKEN_REUSED", "refreshToken")]
+    assert (await refresh(api, rotated["refreshToken"]))["errors"] != []
+
+    still_working = await refresh(api, other_login["refreshToken"])
+
+    assert still_working["errors"] == []
+    assert await viewer_name(api, still_working["accessToken"]) == "alice"
+
+
+async def test_refresh_tokens_belong_to_their_user(api: Api) -> None:
+    alice = await api.sign_up("alice")
+    bob = await api.sign_up("bob")
+
+    alice_pair = await refresh(api, alice.refresh_token)
+    bob_pair = await refresh(api, bob.refresh_token)
+
+    assert alice_pair["user"]["username"] == "alice"
+    assert bob_pair["user"]["username"] == "bob"
+    assert await viewer_name(api, bob_pair["accessToken"]) == "bob"
+
+
+# --- log-out ------------------------------------------------------------------------------
+
+
+async def test_log_out_needs_a_token(api: Api) -> None:
+    alice = await api.sign_up("alice")
+
+    body = await api.post(LOG_OUT)
+
+    assert error_codes(body) == ["UNAUTHENTICATED"]
+    assert body["data"] is None
+    # Nothing was ended.
+    assert (await refresh(api, alice.refresh_token))["errors"] == []
+
+
+async def test_log_out_ends_this_login_only(api: Api) -> None:
+    alice = await api.sign_up("alice")
+    other_login = await log_in(api, "alice")
+
+    data = await api.data(LOG_OUT, token=alice.token)
+
+    assert data["logOut"] == {"ok": True, "errors": []}
+    assert codes(await refresh(api, alice.refresh_token)) == [("INVALID_TOKEN", "refreshToken")]
+    assert (await refresh(api, other_login["refreshToken"]))["errors"] == []
+
+
+async def test_log_out_ends_rotated_tokens_of_the_login(api: Api) -> None:
+    alice = await api.sign_up("alice")
+    rotated = await refresh(api, alice.refresh_token)
+
+    await api.data(LOG_OUT, token=rotated["accessToken"])
+
+    assert codes(await refresh(api, rotated["refreshToken"])) == [("INVALID_TOKEN", "refreshToken")]
+
+
+async def test_log_out_of_a_named_refresh_token(api: Api) -> None:
+    alice = await api.sign_up("alice")
+    other_login = await log_in(api, "alice")
+
+    data = await api.data(LOG_OUT, {"input": {"refreshToken": other_login["refreshToken"]}}, token=alice.token)
+
+    assert data["logOut"]["ok"] is True
+    assert codes(await refresh(api, other_login["refreshToken"])) == [("INVALID_TOKEN", "refreshToken")]
+    assert (await refresh(api, alice.refresh_token))["errors"] == []
+
+
+async def test_log_out_cannot_end_another_users_login(api: Api) -> None:
+    alice = await api.sign_up("alice")
+    bob = await api.sign_up("bob")
+
+    await api.data(LOG_OUT, {"input": {"refreshToken": bob.refresh_token}}, token=alice.token)
+
+    assert (await refresh(api, bob.refresh_token))["errors"] == []
+
+
+async def test_log_out_of_all_devices(api: Api) -> None:
+    alice = await api.sign_up("alice")
+    bob = await api.sign_up("bob")
+    logins = [await log_in(api, "alice") for _ in range(2)]
+    rotated = await refresh(api, logins[0]["refreshToken"])
+
+    data = await api.data(LOG_OUT, {"input": {"allDevices": True}}, token=alice.token)
+
+    assert data["logOut"] == {"ok": True, "errors": []}
+    for token in (alice.refresh_token, rotated["refreshToken"], logins[1]["refreshToken"]):
+        assert codes(await refresh(api, token)) == [("INVALID_TOKEN", "refreshToken")]
+    # Other accounts keep their logins, and alice can sign in again.
+    assert (await refresh(api, bob.refresh_token))["errors"] == []
+    assert (await log_in(api, "alice"))["errors"] == []
+
+
+# --- authentication required ----------------------------------------------------------------
+
+AUTHENTICATED_MUTATIONS = {
+    "updateProfile": 'mutation { updateProfile(input: {bio: "hi"}) { user { bio } errors { code } } }',
+    "follow": "mutation($id: ID!) { follow(userId: $id) { status errors { code } } }",
+    "unfollow": "mutation($id: ID!) { unfollow(userId: $id) { status errors { code } } }",
+    "block": "mutation($id: ID!) { block(userId: $id) { user { id } errors { code } } }",
+    "logOut": "mutation { logOut { ok errors { code } } }",
+}
+
+
+@pytest.mark.parametrize("field", list(AUTHENTICATED_MUTATIONS))
+@pytest.mark.parametrize("token", [None, "garbage"], ids=["anonymous", "bad-token"])
+async def test_mutations_need_authentication(api: Api, field: str, token: str | None) -> None:
+    alice = await api.sign_up("alice")
+
+    body = await api.post(
+        AUTHENTICATED_MUTATIONS[field], {"id": alice.id} if "$id" in AUTHENTICATED_MUTATIONS[field] else None, token
+    )
+
+    assert error_codes(body) == ["UNAUTHENTICATED"]
+    assert body["errors"][0]["path"] == [field]
+    # The payload is non-null, so the error nulls the whole result.
+    assert body["data"] is None
+    # Nothing happened.
+    profile = await api.data('{ user(username: "alice") { bio followerCount } }')
+    assert profile["user"] == {"bio": "", "followerCount": 0}
