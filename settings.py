@@ -61,9 +61,41 @@ class Settings(BaseSettings):
     full_name_max_length: int = 64
     bio_max_length: int = 150
 
+    # Media storage: "local" (files under media_dir, signed URLs served by the app) or "s3"
+    storage_backend: str = "local"
+    media_dir: Path | None = None  # default: <data_dir>/media
+    public_base_url: str = "http://127.0.0.1:8000"  # how clients reach this API (local signed URLs)
+    s3_bucket: str = "shutter-media"
+    s3_region: str = "us-east-1"
+    s3_endpoint_url: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    upload_url_ttl_seconds: int = 900
+    media_url_ttl_seconds: int = 300
+    multipart_threshold_bytes: int = 32 * 1024 * 1024
+    multipart_part_size_bytes: int = 16 * 1024 * 1024
+
+    # Media limits and processing
+    image_max_bytes: int = 30 * 1024 * 1024
+    image_max_pixels: int = 100_000_000
+    video_max_bytes: int = 1024 * 1024 * 1024
+    multipart_upload_max_bytes: int = 10 * 1024 * 1024  # uploadMedia through GraphQL multipart
+    image_variant_widths: tuple[int, ...] = (150, 320, 640, 1080)
+
+    # Posts
+    caption_max_length: int = 2200
+    comment_max_length: int = 2200
+    max_hashtags: int = 30
+    max_mentions: int = 20
+    max_media_per_post: int = 20
+
     # Background jobs
     worker_processes: int = 1
     worker_threads: int = 4
+
+    @property
+    def media_root(self) -> Path:
+        return self.media_dir or self.data_dir / "media"
 
     @property
     def require_database_url(self) -> str:
