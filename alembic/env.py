@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from alembic import context
-from db.models import Base
+from db.content import Base  # the content module imports the account models too
 from settings import get_settings
 
 config = context.config

@@ -43,7 +43,9 @@ def scratch_url(settings: Settings) -> Iterator[str]:
 
 def test_upgrade_downgrade_upgrade(scratch_url: str) -> None:
     migrate.upgrade(scratch_url)
-    assert {"users", "refresh_tokens", "alembic_version"} <= asyncio.run(_tables(scratch_url))
+    assert {"users", "refresh_tokens", "posts", "media", "likes", "comments", "alembic_version"} <= asyncio.run(
+        _tables(scratch_url)
+    )
     migrate.downgrade(scratch_url, "base")
     assert asyncio.run(_tables(scratch_url)) == {"alembic_version"}
     migrate.upgrade(scratch_url)

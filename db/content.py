@@ -1,0 +1,146 @@
+"""Models for what users share: media, posts, likes and comments."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.models import NEXT_ID, Base
+
+
+class MediaKind(enum.StrEnum):
+    IMAGE = "IMAGE"
+    VIDEO = "VIDEO"
+
+
+class MediaStatus(enum.StrEnum):
+    AWAITING_UPLOAD = "AWAITING_UPLOAD"
+    PROCESSING = "PROCESSING"
+    READY = "READY"
+    FAILED = "FAILED"
+
+
+class Audience(enum.StrEnum):
+    EVERYONE = "EVERYONE"
+    FOLLOWERS = "FOLLOWERS"
+    CLOSE_FRIENDS = "CLOSE_FRIENDS"
+
+
+def _created() -> Mapped[dt.datetime]:
+    return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+
+
+class Media(Base):
+    """One uploaded photo or video. Rows with the same bytes share their stored objects."""
+
+    __tablename__ = "media"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, server_default=NEXT_ID)
+    owner_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    kind: Mapped[MediaKind] = mapped_column(Enum(MediaKind, name="media_kind"), nullable=False)
+    status: Mapped[MediaStatus] = mapped_column(Enum(MediaStatus, name="media_status"), nullable=False)
+    failure_code: Mapped[str | None] = mapped_column(String(32))
+    content_type: Mapped[str] = mapped_column(String(100), nullable=False)
+    byte_size: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    filename: Mapped[str] = mapped_column(String(255), nullable=False, server_default="")
+    storage_key: Mapped[str] = mapped_column(String(512), nullable=False)
+    upload_id: Mapped[str | None] = mapped_column(String(1024))
+    upload_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
+    blurhash: Mapped[str | None] = mapped_column(String(64))
+    alt_text: Mapped[str] = mapped_column(String(1000), nullable=False, server_default="")
+    # [{"width": 640, "height": 480, "key": "...", "contentType": "image/jpeg"}, ...]
+    variants: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False, server_default="[]")
+    post_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("posts.id", ondelete="SET NULL"))
+    position: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime] = _created()
+
+    __table_args__ = (
+        Index("ix_media_owner_id_sha256", "owner_id", "sha256"),
+        Index("ix_media_post_id_position", "post_id", "position"),
+        Index("ix_media_storage_key", "storage_key"),
+    )
+
+
+class Post(Base):
+    __tablename__ = "posts"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, server_default=NEXT_ID)
+    author_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    caption: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
+    location: Mapped[str | None] = mapped_column(String(200))
+    audience: Mapped[Audience] = mapped_column(Enum(Audience, name="post_audience"), nullable=False)
+    idempotency_key: Mapped[str | None] = mapped_column(String(128))
+    like_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    comment_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    created_at: Mapped[dt.datetime] = _created()
+    edited_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    hidden_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint("author_id", "idempotency_key", name="uq_posts_author_id_idempotency_key"),
+        Index("ix_posts_author_id_id", "author_id", "id"),
+    )
+
+
+class PostHashtag(Base):
+    __tablename__ = "post_hashtags"
+
+    post_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+    __table_args__ = (Index("ix_post_hashtags_tag_post_id", "tag", "post_id"),)
+
+
+class PostMention(Base):
+    __tablename__ = "post_mentions"
+
+    post_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+
+
+class Like(Base):
+    __tablename__ = "likes"
+
+    post_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[dt.datetime] = _created()
+
+    __table_args__ = (Index("ix_likes_post_id_created_at", "post_id", "created_at"),)
+
+
+class Comment(Base):
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, server_default=NEXT_ID)
+    post_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("posts.id", ondelete="CASCADE"), nullable=False)
+    author_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    parent_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("comments.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    reply_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    created_at: Mapped[dt.datetime] = _created()
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_comments_post_id_parent_id_id", "post_id", "parent_id", "id"),)

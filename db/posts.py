@@ -1,0 +1,60 @@
+"""Queries over posts and their media. Functions take a session and never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.content import Media, Post, PostHashtag, PostMention
+from db.models import User
+
+
+async def post_by_idempotency_key(session: AsyncSession, author_id: int, key: str) -> Post | None:
+    return await session.scalar(select(Post).where(Post.author_id == author_id, Post.idempotency_key == key))
+
+
+async def posts_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Post]:
+    rows = await session.scalars(select(Post).where(Post.id.in_(ids)))
+    return {row.id: row for row in rows}
+
+
+async def media_for_update(session: AsyncSession, ids: Sequence[int]) -> dict[int, Media]:
+    rows = await session.scalars(select(Media).where(Media.id.in_(ids)).with_for_update())
+    return {row.id: row for row in rows}
+
+
+async def media_of_posts(session: AsyncSession, post_ids: Sequence[int]) -> dict[int, list[Media]]:
+    rows = await session.scalars(
+        select(Media).where(Media.post_id.in_(post_ids)).order_by(Media.post_id, Media.position)
+    )
+    found: dict[int, list[Media]] = {pid: [] for pid in post_ids}
+    for row in rows:
+        if row.post_id is not None:
+            found[row.post_id].append(row)
+    return found
+
+
+async def user_ids_by_usernames(session: AsyncSession, usernames: Sequence[str]) -> list[int]:
+    if not usernames:
+        return []
+    return list(await session.scalars(select(User.id).where(User.username.in_(usernames))))
+
+
+async def hashtags_of_posts(session: AsyncSession, post_ids: Sequence[int]) -> dict[int, list[str]]:
+    rows = await session.execute(select(PostHashtag.post_id, PostHashtag.tag).where(PostHashtag.post_id.in_(post_ids)))
+    found: dict[int, list[str]] = {pid: [] for pid in post_ids}
+    for post_id, tag in rows:
+        found[post_id].append(tag)
+    return found
+
+
+async def replace_caption_links(
+    session: AsyncSession, post_id: int, tags: Sequence[str], mentioned: Sequence[int]
+) -> None:
+    """Make the post's hashtag and mention rows match its caption."""
+    await session.execute(delete(PostHashtag).where(PostHashtag.post_id == post_id))
+    await session.execute(delete(PostMention).where(PostMention.post_id == post_id))
+    session.add_all(PostHashtag(post_id=post_id, tag=tag) for tag in tags)
+    session.add_all(PostMention(post_id=post_id, user_id=uid) for uid in mentioned)
