@@ -38,11 +38,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         stores = open_stores(settings)
-        bind_broker(settings.redis_url)
+        broker = bind_broker(settings.redis_url)
         log.info("serving", extra={"graphiql": settings.graphiql})
         try:
             yield {"stores": stores}
         finally:
+            broker.close()
             await stores.close()
 
     routes = [

@@ -43,7 +43,12 @@ def worker_command(settings: Settings) -> list[str]:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    command = worker_command(get_settings())
+    settings = get_settings()
+    if not settings.redis_url:
+        # Without a broker URL the actors would bind to a stub broker and consume nothing.
+        print("shutter worker: SHUTTER_REDIS_URL is not set", file=sys.stderr)
+        return 2
+    command = worker_command(settings)
     os.execv(command[0], command)
 
 

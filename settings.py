@@ -57,9 +57,10 @@ class Settings(BaseSettings):
     max_request_bytes: int = 1_000_000
 
     # Profile limits
-    username_max_length: int = 30
-    full_name_max_length: int = 64
-    bio_max_length: int = 150
+    # Bounded by the columns that hold them.
+    username_max_length: int = Field(default=30, ge=1, le=30)
+    full_name_max_length: int = Field(default=64, ge=1, le=64)
+    bio_max_length: int = Field(default=150, ge=1, le=150)
 
     # Media storage: "local" (files under media_dir, signed URLs served by the app) or "s3"
     storage_backend: str = "local"

@@ -12,8 +12,9 @@ from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+import db.content  # noqa: F401 - registers the content tables on the metadata
 from alembic import context
-from db.content import Base  # the content module imports the account models too
+from db.models import Base
 from settings import get_settings
 
 config = context.config

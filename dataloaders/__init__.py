@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dataloaders.posts import (
+    FirstCommentsByPostIdLoader,
+    HashtagsByPostIdLoader,
+    MediaByPostIdLoader,
+    PostByIdLoader,
+    ViewerHasLikedByPostIdLoader,
+)
 from dataloaders.social import FollowCountsByUserIdLoader, RelationshipByUserIdLoader
 from dataloaders.users import UserByIdLoader, UserByUsernameLoader
 from services.stores import Stores
@@ -15,6 +22,11 @@ class Loaders:
     user_by_username: UserByUsernameLoader
     relationship_by_user_id: RelationshipByUserIdLoader
     follow_counts_by_user_id: FollowCountsByUserIdLoader
+    post_by_id: PostByIdLoader
+    media_by_post_id: MediaByPostIdLoader
+    hashtags_by_post_id: HashtagsByPostIdLoader
+    first_comments_by_post_id: FirstCommentsByPostIdLoader
+    viewer_has_liked_by_post_id: ViewerHasLikedByPostIdLoader
 
     @classmethod
     def create(cls, stores: Stores, viewer_id: int | None) -> Loaders:
@@ -23,4 +35,9 @@ class Loaders:
             user_by_username=UserByUsernameLoader(stores),
             relationship_by_user_id=RelationshipByUserIdLoader(stores, viewer_id),
             follow_counts_by_user_id=FollowCountsByUserIdLoader(stores),
+            post_by_id=PostByIdLoader(stores),
+            media_by_post_id=MediaByPostIdLoader(stores),
+            hashtags_by_post_id=HashtagsByPostIdLoader(stores),
+            first_comments_by_post_id=FirstCommentsByPostIdLoader(stores),
+            viewer_has_liked_by_post_id=ViewerHasLikedByPostIdLoader(stores, viewer_id),
         )

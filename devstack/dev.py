@@ -55,7 +55,8 @@ def run_dev(settings: Settings) -> int:
     def request_stop(signum: int, frame: FrameType | None) -> None:
         stopping.set()
 
-    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    # SIGHUP too: a closed terminal must not leave the servers running in their own sessions.
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     children: list[subprocess.Popen[bytes]] = []
     _say(f"starting embedded servers under {data_dir}")
     stack = start_stack(settings, data_dir)

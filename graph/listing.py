@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 
 from graph.driver import Graph
-from graph.names import BLOCKS, FOLLOWS, ID, REQUESTED, SINCE, USER
+from graph.names import BLOCKS, CLOSE_FRIEND, FOLLOWS, ID, REQUESTED, SINCE, USER
 
 
 class Listing(enum.Enum):
@@ -15,6 +15,7 @@ class Listing(enum.Enum):
     FOLLOWING = (FOLLOWS, "out")
     FOLLOW_REQUESTS = (REQUESTED, "in")
     BLOCKED = (BLOCKS, "out")
+    CLOSE_FRIENDS = (CLOSE_FRIEND, "out")
 
 
 def _pattern(listing: Listing) -> str:

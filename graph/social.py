@@ -9,7 +9,7 @@ from neo4j import AsyncManagedTransaction
 from neo4j.exceptions import ConstraintError
 
 from graph.driver import Graph
-from graph.names import BLOCKS, FOLLOWS, ID, REQUESTED, SINCE, TOUCHED, USER
+from graph.names import BLOCKS, CLOSE_FRIEND, FOLLOWS, ID, REQUESTED, SINCE, TOUCHED, USER
 
 
 class FollowOutcome(enum.StrEnum):
@@ -27,6 +27,7 @@ class Relationship:
     requested: bool = False
     blocking: bool = False
     blocked_by: bool = False
+    close_friend_of: bool = False  # the other user lists the viewer as a close friend
 
     @property
     def blocked_either_way(self) -> bool:
@@ -172,7 +173,8 @@ async def relationships(graph: Graph, viewer: int, others: list[int]) -> dict[in
         f"EXISTS {{ (o)-[:{FOLLOWS}]->(v) }} AS followed_by, "
         f"EXISTS {{ (v)-[:{REQUESTED}]->(o) }} AS requested, "
         f"EXISTS {{ (v)-[:{BLOCKS}]->(o) }} AS blocking, "
-        f"EXISTS {{ (o)-[:{BLOCKS}]->(v) }} AS blocked_by",
+        f"EXISTS {{ (o)-[:{BLOCKS}]->(v) }} AS blocked_by, "
+        f"EXISTS {{ (o)-[:{CLOSE_FRIEND}]->(v) }} AS close_friend_of",
         viewer=viewer,
         others=others,
     )
@@ -183,6 +185,7 @@ async def relationships(graph: Graph, viewer: int, others: list[int]) -> dict[in
             requested=r["requested"],
             blocking=r["blocking"],
             blocked_by=r["blocked_by"],
+            close_friend_of=r["close_friend_of"],
         )
         for r in records
     }
@@ -199,3 +202,23 @@ async def follow_counts(graph: Graph, ids: list[int]) -> dict[int, tuple[int, in
     )
     found = {int(r["uid"]): (int(r["followers"]), int(r["following"])) for r in records}
     return {uid: found.get(uid, (0, 0)) for uid in ids}
+
+
+async def add_close_friend(graph: Graph, owner: int, friend: int, now: int) -> FollowOutcome:
+    """List ``friend`` among ``owner``'s close friends; refused across a block."""
+    await ensure_users(graph, [owner, friend])
+
+    async def work(tx: AsyncManagedTransaction) -> FollowOutcome:
+        blocked, _ = await _lock_pair(tx, owner, friend, now)
+        if blocked:
+            return FollowOutcome.BLOCKED
+        await tx.run(
+            f"MATCH (a:{USER} {{{ID}: $a}}), (b:{USER} {{{ID}: $b}}) "
+            f"MERGE (a)-[r:{CLOSE_FRIEND}]->(b) ON CREATE SET r.{SINCE} = $now",
+            a=owner,
+            b=friend,
+            now=now,
+        )
+        return FollowOutcome.FOLLOWING
+
+    return await graph.transaction(work)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,6 +83,10 @@ class Context:
         return self._loaders
 
     def reset_loaders(self) -> None:
-        """Start a fresh cache: one per operation, also on long-lived WebSocket connections."""
+        """Start a fresh cache: one per operation, also on long-lived WebSocket connections,
+        where the token is checked again so it stops working when it expires."""
         self._authenticate()
+        if self._claims is not None and self._claims.expires_at <= time.time():
+            self._claims = None
+            self._auth_error = "The access token has expired."
         self._loaders = Loaders.create(self.stores, self._claims.user_id if self._claims else None)

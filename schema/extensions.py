@@ -14,6 +14,7 @@ from graphql import GraphQLError, GraphQLSyntaxError, OperationDefinitionNode
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, InterfaceError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionResult
 
@@ -29,6 +30,7 @@ INTERNAL = "INTERNAL_SERVER_ERROR"
 BAD_USER_INPUT = "BAD_USER_INPUT"
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+TOKEN_LIMIT_MESSAGE = "Document contains more than"  # MaxTokensLimiter's parse error
 
 
 def _store_of(error: BaseException) -> str | None:
@@ -38,15 +40,19 @@ def _store_of(error: BaseException) -> str | None:
         return "graph"
     if isinstance(error, RedisConnectionError | RedisTimeoutError):
         return "redis"
-    if isinstance(error, InterfaceError) or (isinstance(error, DBAPIError) and error.connection_invalidated):
+    if isinstance(error, InterfaceError | SQLAlchemyTimeoutError) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    ):
         return "postgres"
-    if isinstance(error, OSError | TimeoutError) and "connect" in str(error).lower():
+    # Only PostgreSQL is reached through a raw socket here (the embedded server's is a Unix
+    # socket, which raises FileNotFoundError when it is gone).
+    if isinstance(error, OSError | TimeoutError):
         return "postgres"
     return None
 
 
 def _request_error_code(error: GraphQLError, executing: bool) -> str:
-    if isinstance(error, GraphQLSyntaxError) or "tokens" in error.message:
+    if isinstance(error, GraphQLSyntaxError) or error.message.startswith(TOKEN_LIMIT_MESSAGE):
         return PARSE_FAILED
     if error.path is not None:
         return BAD_USER_INPUT

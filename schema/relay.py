@@ -51,7 +51,7 @@ def decode_cursor(cursor: str, arity: int, field: str = "after") -> tuple[int, .
         if not raw.startswith(CURSOR_PREFIX):
             raise ValueError(raw)
         parts = tuple(int(p) for p in raw[len(CURSOR_PREFIX) :].split(":"))
-        if len(parts) != arity:
+        if len(parts) != arity or not all(-(2**63) <= p < 2**63 for p in parts):
             raise ValueError(raw)
         return parts
     except (ValueError, UnicodeError, binascii.Error):

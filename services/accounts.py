@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
+import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -107,9 +108,11 @@ async def sign_up(stores: Stores, *, username: str, email: str, password: str, f
 
 
 def _account_key(user: User | None, login: str) -> str:
-    # One counter per account however it is named (username or email); unknown names
-    # are throttled by what was typed.
-    return f"login:account:{user.id}" if user else f"login:unknown:{login}"
+    # One counter per account however it is named (username or email); unknown names are
+    # throttled by a digest of what was typed, so the key stays small whatever is sent.
+    if user is not None:
+        return f"login:account:{user.id}"
+    return f"login:unknown:{hashlib.sha256(login.encode()).hexdigest()[:32]}"
 
 
 async def _check_rate(stores: Stores, account_key: str, client_address: str | None) -> None:
@@ -127,21 +130,25 @@ async def log_in(stores: Stores, *, username_or_email: str, password: str, clien
     login = username_or_email.strip().lower()
     bad = DomainError(ErrorCode.INVALID_CREDENTIALS, "Wrong username, email or password.", "password")
     hasher, dummy_hash = _hasher(stores.settings)
+    # No connection is held across the rate check and the (deliberately slow) hash check.
+    async with stores.sessions() as session:
+        found = await user_queries.by_login(session, login)
+    account_key = _account_key(found, login)
+    await _check_rate(stores, account_key, client_address)
+    stored_hash = found.password_hash if found else dummy_hash
+    try:
+        await asyncio.to_thread(hasher.verify, stored_hash, password[: validation.PASSWORD_MAX_LENGTH + 1])
+    except (VerificationError, InvalidHashError):
+        raise bad from None
+    if found is None:
+        raise bad
+    if found.status is AccountStatus.SUSPENDED:
+        raise DomainError(ErrorCode.ACCOUNT_SUSPENDED, "This account is suspended.")
+    rehashed = await asyncio.to_thread(hasher.hash, password) if hasher.check_needs_rehash(stored_hash) else None
     async with stores.sessions.begin() as session:
-        user = await user_queries.by_login(session, login)
-        account_key = _account_key(user, login)
-        await _check_rate(stores, account_key, client_address)
-        stored_hash = user.password_hash if user else dummy_hash
-        try:
-            await asyncio.to_thread(hasher.verify, stored_hash, password[: validation.PASSWORD_MAX_LENGTH + 1])
-        except (VerificationError, InvalidHashError):
-            raise bad from None
-        if user is None:
-            raise bad
-        if user.status is AccountStatus.SUSPENDED:
-            raise DomainError(ErrorCode.ACCOUNT_SUSPENDED, "This account is suspended.")
-        if hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = await asyncio.to_thread(hasher.hash, password)
+        user = (await user_queries.by_ids(session, [found.id]))[found.id]
+        if rehashed is not None:
+            user.password_hash = rehashed
         user.last_login_at = _utcnow()
         result = await _issue(session, stores, user, tokens.new_family_id())
     await ratelimit.reset(stores.redis, account_key)

@@ -15,7 +15,7 @@ from graph import social as graph_social
 from services.stores import Stores
 
 log = logging.getLogger(__name__)
-TTL_SECONDS = 60
+TTL_SECONDS = 60  # also bounds how stale a count can get across a Redis outage
 GENERATION_TTL_SECONDS = 24 * 3600
 
 # Both keys of a user share a hash slot, so the script also runs on Redis Cluster.
@@ -74,10 +74,17 @@ async def get_many(stores: Stores, user_ids: list[int]) -> dict[int, tuple[int, 
 
 
 async def invalidate(stores: Stores, *user_ids: int) -> None:
-    """Forget cached counts after an edge changed, and outdate reads still in flight."""
-    async with stores.redis.pipeline(transaction=False) as pipe:
-        for uid in user_ids:
-            pipe.delete(COUNT_KEY.format(uid))
-            pipe.incr(GENERATION_KEY.format(uid))
-            pipe.expire(GENERATION_KEY.format(uid), GENERATION_TTL_SECONDS)
-        await pipe.execute()
+    """Forget cached counts after an edge changed, and outdate reads still in flight.
+
+    The edge is already saved, so a Redis outage must not fail the request: counts cached
+    before the outage expire on their own within the cache lifetime.
+    """
+    try:
+        async with stores.redis.pipeline(transaction=False) as pipe:
+            for uid in user_ids:
+                pipe.delete(COUNT_KEY.format(uid))
+                pipe.incr(GENERATION_KEY.format(uid))
+                pipe.expire(GENERATION_KEY.format(uid), GENERATION_TTL_SECONDS)
+            await pipe.execute()
+    except RedisError:
+        log.warning("redis unavailable; follow counts not invalidated", extra={"user_ids": list(user_ids)})

@@ -6,6 +6,7 @@ null or NOT_FOUND, never into a distinct error.
 
 from __future__ import annotations
 
+from db.content import Audience, Post
 from db.models import AccountStatus, User
 from graph.social import Relationship
 
@@ -26,3 +27,19 @@ def can_view_content(viewer_id: int | None, user: User, relationship: Relationsh
     if not can_view_profile(viewer_id, user, relationship):
         return False
     return viewer_id == user.id or not user.is_private or relationship.following
+
+
+def can_view_post(viewer_id: int | None, post: Post, author: User, relationship: Relationship) -> bool:
+    """Whether the viewer may see ``post`` by ``author``: deletion, moderation, the account's
+    privacy, blocks both ways, and the post's audience, checked on every read."""
+    if post.deleted_at is not None:
+        return False
+    if viewer_id == author.id:
+        return True
+    if post.hidden_at is not None or not can_view_content(viewer_id, author, relationship):
+        return False
+    if post.audience is Audience.FOLLOWERS:
+        return relationship.following
+    if post.audience is Audience.CLOSE_FRIENDS:
+        return relationship.close_friend_of
+    return True

@@ -38,12 +38,6 @@ async def update_profile(stores: Stores, user_id: int, changes: ProfileChanges) 
     ]
     if problems:
         raise ValidationErrors(problems)
-    if changes.is_private is False:
-        # Going public accepts everyone who asked; doing it first means a failure here
-        # leaves the account private rather than public with requests stuck pending.
-        accepted = await graph_social.approve_all_requests(stores.graph, user_id, int(time.time() * 1000))
-        if accepted:
-            await follow_counts.invalidate(stores, user_id, *accepted)
     async with stores.sessions.begin() as session:
         user = (await user_queries.by_ids(session, [user_id])).get(user_id)
         if user is None:
@@ -57,4 +51,11 @@ async def update_profile(stores: Stores, user_id: int, changes: ProfileChanges) 
         user.updated_at = func.now()
         await session.flush()
         await session.refresh(user)
+    if changes.is_private is False:
+        # Going public accepts everyone who asked. This runs after the account is public:
+        # a failure here leaves requests pending (repeating the update accepts them), never
+        # a private account with followers its owner did not approve.
+        accepted = await graph_social.approve_all_requests(stores.graph, user_id, int(time.time() * 1000))
+        if accepted:
+            await follow_counts.invalidate(stores, user_id, *accepted)
     return user

@@ -49,11 +49,12 @@ async def seed_demo(stores: Stores) -> None:
     names = [u.username for u in DEMO_USERS]
     async with stores.sessions() as session:
         existing = await user_queries.by_usernames(session, names)
+    created: set[str] = set()
     for demo in DEMO_USERS:
         if demo.username in existing:
             continue
         try:
-            created = await accounts.sign_up(
+            account = await accounts.sign_up(
                 stores,
                 username=demo.username,
                 email=f"{demo.username}@demo.shutter.test",
@@ -64,12 +65,16 @@ async def seed_demo(stores: Stores) -> None:
             log.info("demo user %s: %s", demo.username, error.message)
             continue
         await profiles.update_profile(
-            stores, created.user.id, profiles.ProfileChanges(bio=demo.bio, is_private=demo.private)
+            stores, account.user.id, profiles.ProfileChanges(bio=demo.bio, is_private=demo.private)
         )
+        created.add(demo.username)
     async with stores.sessions() as session:
         ids = {name: row.id for name, row in (await user_queries.by_usernames(session, names)).items()}
+    # Follows are seeded with the users, so a later start never redoes what people undid.
     for follower, followee in DEMO_FOLLOWS:
-        await social.follow(stores, ids[follower], ids[followee])
-        if (follower, followee) in APPROVED:
-            with contextlib.suppress(DomainError):  # already approved on an earlier run
+        if not {follower, followee} & created:
+            continue
+        with contextlib.suppress(DomainError):
+            await social.follow(stores, ids[follower], ids[followee])
+            if (follower, followee) in APPROVED:
                 await social.approve_follow_request(stores, ids[followee], ids[follower])

@@ -76,7 +76,10 @@ async def unfollow(stores: Stores, viewer_id: int, target_id: int) -> User:
 async def approve_follow_request(stores: Stores, viewer_id: int, requester_id: int) -> User:
     requester = await _visible_target(stores, viewer_id, requester_id)
     if not await graph_social.approve_request(stores.graph, viewer_id, requester_id, _now_ms()):
-        raise DomainError(ErrorCode.NOT_FOUND, "No pending request from this user.", "userId")
+        # Approving again is harmless; approving someone who never asked is not.
+        relationship = (await graph_social.relationships(stores.graph, viewer_id, [requester_id]))[requester_id]
+        if not relationship.followed_by:
+            raise DomainError(ErrorCode.NOT_FOUND, "No pending request from this user.", "userId")
     await follow_counts.invalidate(stores, viewer_id, requester_id)
     return requester
 
@@ -109,9 +112,6 @@ async def block(stores: Stores, viewer_id: int, target_id: int) -> User | None:
 
 
 async def unblock(stores: Stores, viewer_id: int, target_id: int) -> User | None:
-    async with stores.sessions() as session:
-        target = (await user_queries.by_ids(session, [target_id])).get(target_id)
-    if target is None:
-        raise _not_found()
+    target = await _load_target(stores, target_id)
     await graph_social.remove_edges(stores.graph, (BLOCKS,), viewer_id, target_id)
     return None if await _hidden_from(stores, viewer_id, target_id) else target

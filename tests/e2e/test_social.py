@@ -243,14 +243,16 @@ async def test_answering_a_request_that_was_not_made(api: Api, name: str) -> Non
     assert await names(api, REQUESTS, alice) == ["carol"]
 
 
-async def test_approving_twice_is_not_found(api: Api) -> None:
+async def test_approving_twice_is_harmless_but_approving_a_stranger_is_not_found(api: Api) -> None:
     alice = await api.sign_up("alice", private=True)
     bob = await api.sign_up("bob")
+    carol = await api.sign_up("carol")
     await follow(api, bob, alice)
     await act(api, "approveFollowRequest", alice, bob)
 
-    assert codes(await act(api, "approveFollowRequest", alice, bob)) == [("NOT_FOUND", "userId")]
+    assert codes(await act(api, "approveFollowRequest", alice, bob)) == []
     assert await counts(api, "alice") == (1, 0)
+    assert codes(await act(api, "approveFollowRequest", alice, carol)) == [("NOT_FOUND", "userId")]
 
 
 async def test_requests_are_answered_by_their_addressee_only(api: Api) -> None:

@@ -1,0 +1,111 @@
+"""Queries over likes and comments. Functions take a session and never commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from db.content import Comment, Like, Post
+
+
+async def add_like(session: AsyncSession, post_id: int, user_id: int) -> bool:
+    """Record the like and count it; False when it was there already."""
+    inserted = await session.scalar(
+        insert(Like).values(post_id=post_id, user_id=user_id).on_conflict_do_nothing().returning(Like.post_id)
+    )
+    if inserted is None:
+        return False
+    await session.execute(update(Post).where(Post.id == post_id).values(like_count=Post.like_count + 1))
+    return True
+
+
+async def remove_like(session: AsyncSession, post_id: int, user_id: int) -> bool:
+    removed = await session.scalar(
+        delete(Like).where(Like.post_id == post_id, Like.user_id == user_id).returning(Like.post_id)
+    )
+    if removed is None:
+        return False
+    await session.execute(update(Post).where(Post.id == post_id).values(like_count=Post.like_count - 1))
+    return True
+
+
+async def liked_post_ids(session: AsyncSession, user_id: int, post_ids: Sequence[int]) -> set[int]:
+    rows = await session.scalars(select(Like.post_id).where(Like.user_id == user_id, Like.post_id.in_(post_ids)))
+    return set(rows)
+
+
+async def likers_page(
+    session: AsyncSession, post_id: int, limit: int, after: tuple[int, int] | None
+) -> list[tuple[int, int]]:
+    """(user id, liked at in µs) newest first, strictly after the (time, user) cursor."""
+    micros = func.floor(func.extract("epoch", Like.created_at) * 1_000_000).cast(type_=Like.user_id.type)
+    query = select(Like.user_id, micros).where(Like.post_id == post_id)
+    if after is not None:
+        query = query.where(or_(micros < after[0], and_(micros == after[0], Like.user_id < after[1])))
+    rows = await session.execute(query.order_by(micros.desc(), Like.user_id.desc()).limit(limit))
+    return [(int(uid), int(at)) for uid, at in rows]
+
+
+async def comments_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Comment]:
+    rows = await session.scalars(select(Comment).where(Comment.id.in_(ids)))
+    return {row.id: row for row in rows}
+
+
+async def comments_page(
+    session: AsyncSession, post_id: int, parent_id: int | None, limit: int, after: int | None
+) -> list[Comment]:
+    """Live comments oldest first: top-level ones, or the replies to ``parent_id``."""
+    parent = Comment.parent_id.is_(None) if parent_id is None else Comment.parent_id == parent_id
+    query = select(Comment).where(Comment.post_id == post_id, parent, Comment.deleted_at.is_(None))
+    if after is not None:
+        query = query.where(Comment.id > after)
+    return list(await session.scalars(query.order_by(Comment.id).limit(limit)))
+
+
+async def first_comments(session: AsyncSession, post_ids: Sequence[int], per_post: int) -> dict[int, list[Comment]]:
+    """The first ``per_post`` live top-level comments of each post, in one query."""
+    ranked = (
+        select(Comment, func.row_number().over(partition_by=Comment.post_id, order_by=Comment.id).label("rank"))
+        .where(Comment.post_id.in_(post_ids), Comment.parent_id.is_(None), Comment.deleted_at.is_(None))
+        .subquery()
+    )
+    comment = aliased(Comment, ranked)
+    rows = await session.scalars(select(comment).where(ranked.c.rank <= per_post).order_by(comment.id))
+    found: dict[int, list[Comment]] = {pid: [] for pid in post_ids}
+    for row in rows:
+        found[row.post_id].append(row)
+    return found
+
+
+async def soft_delete_comment(session: AsyncSession, comment: Comment, now: dt.datetime) -> None:
+    """Delete a comment with its replies, keeping the post's and parent's counts exact."""
+    removed = 1
+    if comment.parent_id is None:
+        replies = await session.scalars(
+            update(Comment)
+            .where(Comment.parent_id == comment.id, Comment.deleted_at.is_(None))
+            .values(deleted_at=now)
+            .returning(Comment.id)
+        )
+        removed += len(list(replies))
+    else:
+        await session.execute(
+            update(Comment).where(Comment.id == comment.parent_id).values(reply_count=Comment.reply_count - 1)
+        )
+    comment.deleted_at = now
+    await session.execute(
+        update(Post).where(Post.id == comment.post_id).values(comment_count=Post.comment_count - removed)
+    )
+
+
+async def count_new_comment(session: AsyncSession, post_id: int, parent_id: int | None) -> None:
+    await session.execute(update(Post).where(Post.id == post_id).values(comment_count=Post.comment_count + 1))
+    if parent_id is not None:
+        await session.execute(
+            update(Comment).where(Comment.id == parent_id).values(reply_count=Comment.reply_count + 1)
+        )
