@@ -68,6 +68,16 @@ async def _lock_pair(tx: AsyncManagedTransaction, a: int, b: int, now: int) -> t
     return bool(record["blocked"]), bool(record["following"])
 
 
+async def _merge_edge(tx: AsyncManagedTransaction, kind: str, a: int, b: int, now: int) -> None:
+    await tx.run(
+        f"MATCH (a:{USER} {{{ID}: $a}}), (b:{USER} {{{ID}: $b}}) "
+        f"MERGE (a)-[r:{kind}]->(b) ON CREATE SET r.{SINCE} = $now",
+        a=a,
+        b=b,
+        now=now,
+    )
+
+
 async def follow(graph: Graph, follower: int, followee: int, *, private: bool, now: int) -> FollowOutcome:
     """Follow ``followee``, or ask to when the account is private and not yet followed."""
     await ensure_users(graph, [follower, followee])
@@ -78,14 +88,7 @@ async def follow(graph: Graph, follower: int, followee: int, *, private: bool, n
             return FollowOutcome.BLOCKED
         if following:
             return FollowOutcome.FOLLOWING
-        kind = REQUESTED if private else FOLLOWS
-        await tx.run(
-            f"MATCH (a:{USER} {{{ID}: $a}}), (b:{USER} {{{ID}: $b}}) "
-            f"MERGE (a)-[r:{kind}]->(b) ON CREATE SET r.{SINCE} = $now",
-            a=follower,
-            b=followee,
-            now=now,
-        )
+        await _merge_edge(tx, REQUESTED if private else FOLLOWS, follower, followee, now)
         if not private:
             await _delete_edge(tx, REQUESTED, follower, followee)
         return FollowOutcome.REQUESTED if private else FollowOutcome.FOLLOWING
@@ -103,7 +106,7 @@ async def _delete_edge(tx: AsyncManagedTransaction, kind: str, a: int, b: int) -
     return int(record["n"]) if record else 0
 
 
-async def remove_edges(graph: Graph, kinds: tuple[str, ...], a: int, b: int) -> int:
+async def _remove_edges(graph: Graph, kinds: tuple[str, ...], a: int, b: int) -> int:
     """Delete edges of the given kinds from ``a`` to ``b``; returns how many went."""
 
     async def work(tx: AsyncManagedTransaction) -> int:
@@ -118,13 +121,7 @@ async def approve_request(graph: Graph, owner: int, requester: int, now: int) ->
     async def work(tx: AsyncManagedTransaction) -> bool:
         if await _delete_edge(tx, REQUESTED, requester, owner) == 0:
             return False
-        await tx.run(
-            f"MATCH (a:{USER} {{{ID}: $a}}), (b:{USER} {{{ID}: $b}}) "
-            f"MERGE (a)-[r:{FOLLOWS}]->(b) ON CREATE SET r.{SINCE} = $now",
-            a=requester,
-            b=owner,
-            now=now,
-        )
+        await _merge_edge(tx, FOLLOWS, requester, owner, now)
         return True
 
     return await graph.transaction(work)
@@ -148,13 +145,7 @@ async def block(graph: Graph, blocker: int, blocked: int, now: int) -> None:
 
     async def work(tx: AsyncManagedTransaction) -> None:
         await _lock_pair(tx, blocker, blocked, now)
-        await tx.run(
-            f"MATCH (a:{USER} {{{ID}: $a}}), (b:{USER} {{{ID}: $b}}) "
-            f"MERGE (a)-[r:{BLOCKS}]->(b) ON CREATE SET r.{SINCE} = $now",
-            a=blocker,
-            b=blocked,
-            now=now,
-        )
+        await _merge_edge(tx, BLOCKS, blocker, blocked, now)
         await tx.run(
             f"MATCH (a:{USER} {{{ID}: $a}})-[r]-(b:{USER} {{{ID}: $b}}) WHERE type(r) <> '{BLOCKS}' DELETE r",
             a=blocker,
@@ -212,13 +203,28 @@ async def add_close_friend(graph: Graph, owner: int, friend: int, now: int) -> F
         blocked, _ = await _lock_pair(tx, owner, friend, now)
         if blocked:
             return FollowOutcome.BLOCKED
-        await tx.run(
-            f"MATCH (a:{USER} {{{ID}: $a}}), (b:{USER} {{{ID}: $b}}) "
-            f"MERGE (a)-[r:{CLOSE_FRIEND}]->(b) ON CREATE SET r.{SINCE} = $now",
-            a=owner,
-            b=friend,
-            now=now,
-        )
+        await _merge_edge(tx, CLOSE_FRIEND, owner, friend, now)
         return FollowOutcome.FOLLOWING
 
     return await graph.transaction(work)
+
+
+async def unfollow(graph: Graph, follower: int, followee: int) -> int:
+    """Stop following, or withdraw a pending request; returns how many edges went."""
+    return await _remove_edges(graph, (FOLLOWS, REQUESTED), follower, followee)
+
+
+async def reject_request(graph: Graph, owner: int, requester: int) -> bool:
+    return await _remove_edges(graph, (REQUESTED,), requester, owner) > 0
+
+
+async def remove_follower(graph: Graph, owner: int, follower: int) -> bool:
+    return await _remove_edges(graph, (FOLLOWS,), follower, owner) > 0
+
+
+async def unblock(graph: Graph, blocker: int, blocked: int) -> bool:
+    return await _remove_edges(graph, (BLOCKS,), blocker, blocked) > 0
+
+
+async def remove_close_friend(graph: Graph, owner: int, friend: int) -> bool:
+    return await _remove_edges(graph, (CLOSE_FRIEND,), owner, friend) > 0

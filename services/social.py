@@ -8,7 +8,6 @@ import time
 from db import users as user_queries
 from db.models import AccountStatus, User
 from graph import social as graph_social
-from graph.names import BLOCKS, FOLLOWS, REQUESTED
 from graph.social import FollowOutcome
 from services import follow_counts
 from services.errors import DomainError, ErrorCode
@@ -68,7 +67,7 @@ async def follow(stores: Stores, viewer_id: int, target_id: int) -> tuple[Follow
 async def unfollow(stores: Stores, viewer_id: int, target_id: int) -> User:
     """Stop following, or withdraw a pending request."""
     target = await _visible_target(stores, viewer_id, target_id)
-    await graph_social.remove_edges(stores.graph, (FOLLOWS, REQUESTED), viewer_id, target_id)
+    await graph_social.unfollow(stores.graph, viewer_id, target_id)
     await follow_counts.invalidate(stores, viewer_id, target_id)
     return target
 
@@ -86,14 +85,14 @@ async def approve_follow_request(stores: Stores, viewer_id: int, requester_id: i
 
 async def reject_follow_request(stores: Stores, viewer_id: int, requester_id: int) -> User:
     requester = await _visible_target(stores, viewer_id, requester_id)
-    if not await graph_social.remove_edges(stores.graph, (REQUESTED,), requester_id, viewer_id):
+    if not await graph_social.reject_request(stores.graph, viewer_id, requester_id):
         raise DomainError(ErrorCode.NOT_FOUND, "No pending request from this user.", "userId")
     return requester
 
 
 async def remove_follower(stores: Stores, viewer_id: int, follower_id: int) -> User:
     follower = await _visible_target(stores, viewer_id, follower_id)
-    await graph_social.remove_edges(stores.graph, (FOLLOWS,), follower_id, viewer_id)
+    await graph_social.remove_follower(stores.graph, viewer_id, follower_id)
     await follow_counts.invalidate(stores, viewer_id, follower_id)
     return follower
 
@@ -113,5 +112,5 @@ async def block(stores: Stores, viewer_id: int, target_id: int) -> User | None:
 
 async def unblock(stores: Stores, viewer_id: int, target_id: int) -> User | None:
     target = await _load_target(stores, target_id)
-    await graph_social.remove_edges(stores.graph, (BLOCKS,), viewer_id, target_id)
+    await graph_social.unblock(stores.graph, viewer_id, target_id)
     return None if await _hidden_from(stores, viewer_id, target_id) else target

@@ -6,7 +6,6 @@ import asyncio
 
 from graph import listing, social
 from graph.listing import Listing
-from graph.names import FOLLOWS, REQUESTED
 from graph.social import FollowOutcome
 from services.stores import Stores
 
@@ -58,11 +57,20 @@ async def test_listing_pages_newest_first_without_gaps(stores: Stores) -> None:
     assert seen == list(range(16, 9, -1))
 
 
-async def test_remove_edges_reports_what_went(stores: Stores) -> None:
+async def test_unfollow_withdraws_a_request_and_reports_what_went(stores: Stores) -> None:
     graph = stores.graph
     await social.follow(graph, 1, 2, private=True, now=1)
-    assert await social.remove_edges(graph, (FOLLOWS, REQUESTED), 1, 2) == 1
-    assert await social.remove_edges(graph, (FOLLOWS, REQUESTED), 1, 2) == 0
+    assert await social.unfollow(graph, 1, 2) == 1
+    assert await social.unfollow(graph, 1, 2) == 0
+
+
+async def test_close_friends_are_listed_and_removed(stores: Stores) -> None:
+    graph = stores.graph
+    await social.add_close_friend(graph, 1, 2, now=5)
+    assert (await social.relationships(graph, 2, [1]))[1].close_friend_of
+    assert await listing.page(graph, Listing.CLOSE_FRIENDS, 1, 10, None) == [(2, 5)]
+    assert await social.remove_close_friend(graph, 1, 2)
+    assert not (await social.relationships(graph, 2, [1]))[1].close_friend_of
 
 
 async def test_concurrent_follows_and_unfollows_of_one_pair_keep_one_edge(stores: Stores) -> None:
@@ -71,7 +79,7 @@ async def test_concurrent_follows_and_unfollows_of_one_pair_keep_one_edge(stores
     assert await social.follow_counts(graph, [2]) == {2: (1, 0)}
     await asyncio.gather(
         *(
-            social.follow(graph, 1, 2, private=False, now=i) if i % 2 else social.remove_edges(graph, (FOLLOWS,), 1, 2)
+            social.follow(graph, 1, 2, private=False, now=i) if i % 2 else social.unfollow(graph, 1, 2)
             for i in range(20)
         )
     )
