@@ -19,6 +19,7 @@ from web.graphql_http import GraphQLHTTP
 from web.graphql_ws import GraphQLWebSocket
 from web.health import healthz, readyz
 from web.logs import configure_logging
+from web.media import media_routes
 from web.middleware import RequestId
 
 log = logging.getLogger("shutter.app")
@@ -52,4 +53,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
     ]
+    if settings.storage_backend == "local":
+        routes += media_routes()
     return Starlette(routes=routes, middleware=[Middleware(RequestId)], lifespan=lifespan)

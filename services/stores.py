@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from db.engine import SessionFactory, create_engine, create_session_factory
 from graph import Graph, create_graph
 from settings import Settings
+from storage import ObjectStore, create_store
 
 
 @dataclass
@@ -19,8 +20,10 @@ class Stores:
     sessions: SessionFactory
     graph: Graph
     redis: Redis
+    media: ObjectStore
 
     async def close(self) -> None:
+        await self.media.close()
         await self.graph.close()
         await self.redis.aclose()
         await self.engine.dispose()
@@ -42,4 +45,5 @@ def open_stores(settings: Settings) -> Stores:
         sessions=create_session_factory(engine),
         graph=create_graph(settings),
         redis=redis,
+        media=create_store(settings),
     )
