@@ -6,7 +6,7 @@ import dramatiq
 
 from jobs.broker import configure_broker
 from jobs.runtime import worker_stores
-from services import accounts
+from services import accounts, media_processing
 
 configure_broker()
 
@@ -17,3 +17,9 @@ MAINTENANCE = "maintenance"
 async def prune_refresh_tokens(user_id: int) -> None:
     """Drop a user's expired refresh tokens; used ones stay until expiry to catch reuse."""
     await accounts.prune_expired_tokens(worker_stores(), user_id)
+
+
+@dramatiq.actor(queue_name="media", actor_name="process_media", max_retries=8, time_limit=15 * 60 * 1000)
+async def process_media(media_id: int) -> None:
+    """Verify and process one upload; storage errors are retried with backoff."""
+    await media_processing.process_media(worker_stores(), media_id)

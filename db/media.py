@@ -1,0 +1,37 @@
+"""Queries over media rows. Functions take a session and never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.content import Media, MediaStatus
+
+
+async def media_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Media]:
+    rows = await session.scalars(select(Media).where(Media.id.in_(ids)))
+    return {row.id: row for row in rows}
+
+
+async def media_for_update(session: AsyncSession, media_id: int) -> Media | None:
+    return await session.scalar(select(Media).where(Media.id == media_id).with_for_update())
+
+
+async def processed_twin(session: AsyncSession, owner_id: int, sha256: str) -> Media | None:
+    """An earlier upload of the same bytes by the same owner, already processed."""
+    return await session.scalar(
+        select(Media)
+        .where(Media.owner_id == owner_id, Media.sha256 == sha256, Media.status == MediaStatus.READY)
+        .order_by(Media.id)
+        .limit(1)
+    )
+
+
+async def key_users(session: AsyncSession, storage_key: str, *, excluding: int) -> int:
+    """How many other live rows still use the stored bytes under ``storage_key``."""
+    count = await session.scalar(
+        select(func.count()).select_from(Media).where(Media.storage_key == storage_key, Media.id != excluding)
+    )
+    return int(count or 0)

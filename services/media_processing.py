@@ -1,0 +1,88 @@
+"""Turning an uploaded original into a READY media: verify, resize, poster, blurhash.
+
+Safe to run twice: it only acts on media still PROCESSING, and variants are written under
+keys derived from the content, so a repeat overwrites identical bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from db import media as media_queries
+from db.content import Media, MediaKind, MediaStatus
+from services.images import ProcessedImage, process_image
+from services.media_errors import MediaRejected
+from services.stores import Stores
+from services.videos import probe_video
+
+log = logging.getLogger(__name__)
+
+
+def variant_key(original_key: str, width: int, content_type: str, prefix: str = "w") -> str:
+    extension = "webp" if content_type == "image/webp" else "jpg"
+    return f"{original_key.rsplit('/', 1)[0]}/{prefix}{width}.{extension}"
+
+
+async def _store_variants(stores: Stores, media: Media, image: ProcessedImage, prefix: str) -> list[dict[str, Any]]:
+    stored = []
+    for variant in image.variants:
+        key = variant_key(media.storage_key, variant.width, variant.content_type, prefix)
+        await stores.media.put(key, variant.data, variant.content_type)
+        stored.append(
+            {"width": variant.width, "height": variant.height, "key": key, "contentType": variant.content_type}
+        )
+    return stored
+
+
+async def _process(stores: Stores, media: Media) -> dict[str, Any]:
+    settings = stores.settings
+    max_pixels, widths = settings.image_max_pixels, settings.image_variant_widths
+    if media.kind is MediaKind.IMAGE:
+        data = await stores.media.get(media.storage_key)
+        image = await asyncio.to_thread(
+            process_image, data, max_bytes=settings.image_max_bytes, max_pixels=max_pixels, widths=widths
+        )
+        variants = await _store_variants(stores, media, image, "w")
+        return {"width": image.width, "height": image.height, "blurhash": image.blurhash, "variants": variants}
+    with tempfile.TemporaryDirectory(prefix="shutter-video-") as scratch:
+        path = Path(scratch) / "original"
+        await stores.media.download_to(media.storage_key, path)
+        video = await asyncio.to_thread(
+            probe_video, path, max_bytes=settings.video_max_bytes, max_pixels=max_pixels, widths=widths
+        )
+    variants = await _store_variants(stores, media, video.poster, "poster-w")
+    return {
+        "width": video.width,
+        "height": video.height,
+        "duration_seconds": video.duration_seconds,
+        "blurhash": video.poster.blurhash,
+        "variants": variants,
+    }
+
+
+async def process_media(stores: Stores, media_id: int) -> MediaStatus | None:
+    """Process one upload; returns its final status, or None when there was nothing to do.
+
+    Storage errors propagate so the job is retried; a file that can never be processed
+    ends FAILED with the reason's code.
+    """
+    async with stores.sessions() as session:
+        media = (await media_queries.media_by_ids(session, [media_id])).get(media_id)
+    if media is None or media.status is not MediaStatus.PROCESSING:
+        return None
+    try:
+        outcome: dict[str, Any] = {**await _process(stores, media), "status": MediaStatus.READY}
+    except MediaRejected as rejected:
+        log.info("media rejected", extra={"media_id": media_id, "code": rejected.code.value})
+        outcome = {"status": MediaStatus.FAILED, "failure_code": rejected.code.value}
+    async with stores.sessions.begin() as session:
+        current = await media_queries.media_for_update(session, media_id)
+        if current is None or current.status is not MediaStatus.PROCESSING:
+            return None
+        for name, value in outcome.items():
+            setattr(current, name, value)
+    return MediaStatus(outcome["status"])

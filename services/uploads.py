@@ -1,0 +1,167 @@
+"""The upload flow: presigned direct-to-storage uploads, verified on completion.
+
+Bytes are stored once per owner and content (the key carries the sha256), so a second
+upload of the same photo costs nothing and is ready at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from db import media as media_queries
+from db.content import Media, MediaKind, MediaStatus
+from jobs import queue
+from services.errors import DomainError, ErrorCode, ValidationErrors
+from services.stores import Stores
+from storage import MultipartUpload, StorageError, UploadTarget
+
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+FILENAME_MAX_LENGTH = 255
+PROCESS_QUEUE = "media"
+PROCESS_ACTOR = "process_media"
+
+
+@dataclass(frozen=True, slots=True)
+class NewUpload:
+    kind: MediaKind
+    content_type: str
+    byte_size: int
+    sha256: str
+    filename: str = ""
+    alt_text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class UploadPlan:
+    """Where the client sends the bytes: one PUT, or one PUT per part; None when not needed."""
+
+    media: Media
+    single: UploadTarget | None = None
+    multipart: MultipartUpload | None = None
+
+
+def original_key(owner_id: int, sha256: str) -> str:
+    return f"media/{owner_id}/{sha256}/original"
+
+
+def _check(stores: Stores, request: NewUpload) -> str:
+    settings = stores.settings
+    sha256 = request.sha256.strip().lower()
+    limit = settings.image_max_bytes if request.kind is MediaKind.IMAGE else settings.video_max_bytes
+    family = "image/" if request.kind is MediaKind.IMAGE else "video/"
+    problems = []
+    if not SHA256_HEX.fullmatch(sha256):
+        problems.append(DomainError(ErrorCode.INVALID_INPUT, "sha256 is 64 hexadecimal characters.", "sha256"))
+    if request.byte_size < 1:
+        problems.append(DomainError(ErrorCode.INVALID_INPUT, "The file is empty.", "byteSize"))
+    elif request.byte_size > limit:
+        problems.append(DomainError(ErrorCode.TOO_LARGE, f"At most {limit} bytes.", "byteSize"))
+    if not request.content_type.lower().startswith(family) or len(request.content_type) > 100:
+        problems.append(
+            DomainError(ErrorCode.UNSUPPORTED_FORMAT, f"{request.kind.value} uploads are {family}*.", "contentType")
+        )
+    if len(request.filename) > FILENAME_MAX_LENGTH:
+        problems.append(DomainError(ErrorCode.TOO_LONG, "File names are at most 255 characters.", "filename"))
+    if problems:
+        raise ValidationErrors(problems)
+    return sha256
+
+
+async def create_upload(stores: Stores, owner_id: int, request: NewUpload) -> UploadPlan:
+    settings = stores.settings
+    sha256 = _check(stores, request)
+    key = original_key(owner_id, sha256)
+    expires_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=settings.upload_url_ttl_seconds)
+    async with stores.sessions.begin() as session:
+        twin = await media_queries.processed_twin(session, owner_id, sha256)
+        if twin is not None and twin.kind is request.kind:
+            media = _copy_of(twin, request)
+            session.add(media)
+            await session.flush()
+            await session.refresh(media)
+            return UploadPlan(media)
+    single: UploadTarget | None = None
+    multipart: MultipartUpload | None = None
+    content_type = request.content_type.lower()
+    if request.byte_size > settings.multipart_threshold_bytes:
+        multipart = await stores.media.start_multipart(
+            key, content_type, request.byte_size, settings.multipart_part_size_bytes, settings.upload_url_ttl_seconds
+        )
+    else:
+        single = await stores.media.presign_put(key, content_type, request.byte_size, settings.upload_url_ttl_seconds)
+    async with stores.sessions.begin() as session:
+        media = Media(
+            owner_id=owner_id,
+            kind=request.kind,
+            status=MediaStatus.AWAITING_UPLOAD,
+            content_type=content_type,
+            byte_size=request.byte_size,
+            sha256=sha256,
+            filename=request.filename,
+            alt_text=request.alt_text,
+            storage_key=key,
+            upload_id=multipart.upload_id if multipart else None,
+            upload_expires_at=expires_at,
+        )
+        session.add(media)
+        await session.flush()
+        await session.refresh(media)
+    return UploadPlan(media, single=single, multipart=multipart)
+
+
+def _copy_of(twin: Media, request: NewUpload) -> Media:
+    return Media(
+        owner_id=twin.owner_id,
+        kind=twin.kind,
+        status=MediaStatus.READY,
+        content_type=twin.content_type,
+        byte_size=twin.byte_size,
+        sha256=twin.sha256,
+        filename=request.filename,
+        alt_text=request.alt_text,
+        storage_key=twin.storage_key,
+        width=twin.width,
+        height=twin.height,
+        duration_seconds=twin.duration_seconds,
+        blurhash=twin.blurhash,
+        variants=twin.variants,
+    )
+
+
+async def complete_upload(stores: Stores, owner_id: int, media_id: int, etags: list[str]) -> Media:
+    """Check the stored bytes against what was declared, then queue processing."""
+    async with stores.sessions.begin() as session:
+        media = await media_queries.media_for_update(session, media_id)
+        if media is None or media.owner_id != owner_id:
+            raise DomainError(ErrorCode.NOT_FOUND, "No such upload.", "mediaId")
+        if media.status is not MediaStatus.AWAITING_UPLOAD:
+            return media  # completing twice is harmless
+        await _verify_stored(stores, media, etags)
+        media.status = MediaStatus.PROCESSING
+        media.upload_id = None
+    await queue.enqueue(PROCESS_QUEUE, PROCESS_ACTOR, media.id)
+    return media
+
+
+async def _verify_stored(stores: Stores, media: Media, etags: list[str]) -> None:
+    expired = media.upload_expires_at is not None and media.upload_expires_at < dt.datetime.now(dt.UTC)
+    try:
+        if media.upload_id is not None:
+            if not etags:
+                raise DomainError(ErrorCode.UPLOAD_INCOMPLETE, "List every uploaded part.", "parts")
+            await stores.media.complete_multipart(media.storage_key, media.upload_id, etags)
+        info = await stores.media.stat(media.storage_key)
+    except StorageError as error:
+        code = ErrorCode.UPLOAD_EXPIRED if expired else ErrorCode.UPLOAD_INCOMPLETE
+        raise DomainError(code, "The upload did not complete; upload the bytes again.", "mediaId") from error
+    if info is None:
+        code = ErrorCode.UPLOAD_EXPIRED if expired else ErrorCode.UPLOAD_INCOMPLETE
+        raise DomainError(code, "Nothing was uploaded for this media.", "mediaId")
+    if info.size != media.byte_size:
+        await stores.media.delete_many([media.storage_key])
+        raise DomainError(ErrorCode.UPLOAD_INCOMPLETE, "The upload is not the declared size.", "mediaId")
+    if await stores.media.sha256(media.storage_key) != media.sha256:
+        await stores.media.delete_many([media.storage_key])
+        raise DomainError(ErrorCode.CHECKSUM_MISMATCH, "The bytes do not match the declared sha256.", "mediaId")

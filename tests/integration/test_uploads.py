@@ -1,0 +1,152 @@
+"""The upload flow over real stores: declare, store the bytes, complete, process."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+
+import pytest
+from PIL import Image
+from sqlalchemy import update
+
+from db.content import Media, MediaKind, MediaStatus
+from services import accounts, media_processing, uploads
+from services.errors import DomainError, ErrorCode, ValidationErrors
+from services.stores import Stores
+
+
+def _jpeg(width: int = 1200, height: int = 800) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 80, 40)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+async def _owner(stores: Stores, name: str = "owner") -> int:
+    session = await accounts.sign_up(
+        stores, username=name, email=f"{name}@example.com", password="long-enough-pw", full_name=""
+    )
+    return session.user.id
+
+
+def _declare(data: bytes, **changes: object) -> uploads.NewUpload:
+    fields: dict[str, object] = {
+        "kind": MediaKind.IMAGE,
+        "content_type": "image/jpeg",
+        "byte_size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "filename": "photo.jpg",
+    }
+    return uploads.NewUpload(**{**fields, **changes})  # type: ignore[arg-type]
+
+
+async def _upload(stores: Stores, owner: int, data: bytes, stored: bytes | None = None) -> Media:
+    plan = await uploads.create_upload(stores, owner, _declare(data))
+    assert plan.single is not None and plan.media.status is MediaStatus.AWAITING_UPLOAD
+    await stores.media.put(plan.media.storage_key, data if stored is None else stored, "image/jpeg")
+    return plan.media
+
+
+async def test_an_image_goes_from_upload_to_ready_with_variants(stores: Stores) -> None:
+    owner = await _owner(stores)
+    data = _jpeg()
+    media = await _upload(stores, owner, data)
+    completed = await uploads.complete_upload(stores, owner, media.id, [])
+    assert completed.status is MediaStatus.PROCESSING
+    assert await media_processing.process_media(stores, media.id) is MediaStatus.READY
+    assert await media_processing.process_media(stores, media.id) is None  # a repeat does nothing
+    async with stores.sessions() as session:
+        ready = await session.get(Media, media.id)
+    assert ready is not None and (ready.width, ready.height) == (1200, 800)
+    assert ready.blurhash and [v["width"] for v in ready.variants] == [150, 320, 640, 1080]
+    for variant in ready.variants:
+        stored = await stores.media.get(variant["key"])
+        assert Image.open(io.BytesIO(stored)).width == variant["width"]
+
+
+async def test_the_same_bytes_are_stored_once_and_ready_at_once(stores: Stores) -> None:
+    owner = await _owner(stores)
+    data = _jpeg(300, 200)
+    first = await _upload(stores, owner, data)
+    await uploads.complete_upload(stores, owner, first.id, [])
+    await media_processing.process_media(stores, first.id)
+    again = await uploads.create_upload(stores, owner, _declare(data, filename="again.jpg"))
+    assert again.single is None and again.multipart is None
+    assert again.media.status is MediaStatus.READY and again.media.storage_key == first.storage_key
+
+
+async def test_a_wrong_checksum_is_refused_and_nothing_is_kept(stores: Stores) -> None:
+    owner = await _owner(stores)
+    data = _jpeg(64, 64)
+    other = _jpeg(65, 64)[: len(data)].ljust(len(data), b"\0")
+    media = await _upload(stores, owner, data, stored=other)
+    with pytest.raises(DomainError) as refused:
+        await uploads.complete_upload(stores, owner, media.id, [])
+    assert (refused.value.code, refused.value.field) == (ErrorCode.CHECKSUM_MISMATCH, "mediaId")
+    assert await stores.media.stat(media.storage_key) is None
+    async with stores.sessions() as session:
+        assert (await session.get(Media, media.id)).status is MediaStatus.AWAITING_UPLOAD  # type: ignore[union-attr]
+
+
+async def test_a_truncated_upload_is_incomplete(stores: Stores) -> None:
+    owner = await _owner(stores)
+    data = _jpeg(64, 64)
+    media = await _upload(stores, owner, data, stored=data[: len(data) // 2])
+    with pytest.raises(DomainError) as refused:
+        await uploads.complete_upload(stores, owner, media.id, [])
+    assert refused.value.code is ErrorCode.UPLOAD_INCOMPLETE
+    assert await stores.media.stat(media.storage_key) is None
+
+
+async def test_completing_after_the_upload_url_expired_without_bytes(stores: Stores) -> None:
+    owner = await _owner(stores)
+    plan = await uploads.create_upload(stores, owner, _declare(_jpeg(64, 64)))
+    async with stores.sessions.begin() as session:
+        past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+        await session.execute(update(Media).where(Media.id == plan.media.id).values(upload_expires_at=past))
+    with pytest.raises(DomainError) as refused:
+        await uploads.complete_upload(stores, owner, plan.media.id, [])
+    assert refused.value.code is ErrorCode.UPLOAD_EXPIRED
+
+
+async def test_non_image_bytes_labelled_jpeg_fail_with_a_code(stores: Stores) -> None:
+    owner = await _owner(stores)
+    data = b"%PDF-1.4 not a photo at all" * 20
+    media = await _upload(stores, owner, data)
+    await uploads.complete_upload(stores, owner, media.id, [])
+    assert await media_processing.process_media(stores, media.id) is MediaStatus.FAILED
+    async with stores.sessions() as session:
+        failed = await session.get(Media, media.id)
+    assert failed is not None and failed.failure_code == "UNSUPPORTED_FORMAT"
+
+
+async def test_someone_elses_upload_looks_missing(stores: Stores) -> None:
+    owner = await _owner(stores)
+    stranger = await _owner(stores, "stranger")
+    media = await _upload(stores, owner, _jpeg(64, 64))
+    with pytest.raises(DomainError) as refused:
+        await uploads.complete_upload(stores, stranger, media.id, [])
+    assert refused.value.code is ErrorCode.NOT_FOUND
+
+
+async def test_declarations_are_checked(stores: Stores) -> None:
+    owner = await _owner(stores)
+    huge = _declare(b"x", byte_size=stores.settings.image_max_bytes + 1, sha256="zz", content_type="text/plain")
+    with pytest.raises(ValidationErrors) as refused:
+        await uploads.create_upload(stores, owner, huge)
+    assert {(e.code, e.field) for e in refused.value.errors} == {
+        (ErrorCode.TOO_LARGE, "byteSize"),
+        (ErrorCode.INVALID_INPUT, "sha256"),
+        (ErrorCode.UNSUPPORTED_FORMAT, "contentType"),
+    }
+
+
+async def test_large_videos_get_a_multipart_plan(stores: Stores) -> None:
+    owner = await _owner(stores)
+    size = stores.settings.multipart_threshold_bytes + 1
+    plan = await uploads.create_upload(
+        stores, owner, _declare(b"", kind=MediaKind.VIDEO, content_type="video/mp4", byte_size=size, sha256="a" * 64)
+    )
+    assert plan.multipart is not None and plan.single is None
+    part_size = stores.settings.multipart_part_size_bytes
+    assert len(plan.multipart.parts) == -(-size // part_size)
