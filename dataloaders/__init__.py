@@ -9,6 +9,7 @@ from dataloaders.posts import (
     HashtagsByPostIdLoader,
     MediaByPostIdLoader,
     PostByIdLoader,
+    PostCountsByUserIdLoader,
     ViewerHasLikedByPostIdLoader,
 )
 from dataloaders.social import FollowCountsByUserIdLoader, RelationshipByUserIdLoader
@@ -27,6 +28,7 @@ class Loaders:
     hashtags_by_post_id: HashtagsByPostIdLoader
     first_comments_by_post_id: FirstCommentsByPostIdLoader
     viewer_has_liked_by_post_id: ViewerHasLikedByPostIdLoader
+    post_counts_by_user_id: PostCountsByUserIdLoader
 
     @classmethod
     def create(cls, stores: Stores, viewer_id: int | None) -> Loaders:
@@ -40,4 +42,5 @@ class Loaders:
             hashtags_by_post_id=HashtagsByPostIdLoader(stores),
             first_comments_by_post_id=FirstCommentsByPostIdLoader(stores),
             viewer_has_liked_by_post_id=ViewerHasLikedByPostIdLoader(stores, viewer_id),
+            post_counts_by_user_id=PostCountsByUserIdLoader(stores),
         )

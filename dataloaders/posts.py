@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dataloaders.base import QueryLoader
 from db import engagement as engagement_queries
 from db import posts as post_queries
-from db.content import Comment, Media, Post
+from db.content import Audience, Comment, Media, Post
 from services.stores import Stores
 
 FIRST_COMMENTS = 2
@@ -34,6 +34,13 @@ class FirstCommentsByPostIdLoader(QueryLoader[int, list[Comment]]):
             return await engagement_queries.first_comments(session, ids, FIRST_COMMENTS)
 
         super().__init__(stores, query, [])
+
+
+class PostCountsByUserIdLoader(QueryLoader[int, dict[Audience, int]]):
+    """Live posts per audience for each author."""
+
+    def __init__(self, stores: Stores) -> None:
+        super().__init__(stores, post_queries.post_counts, {})
 
 
 class ViewerHasLikedByPostIdLoader(QueryLoader[int, bool]):

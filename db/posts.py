@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.content import Media, Post, PostHashtag, PostMention
+from db.content import Audience, Media, Post, PostHashtag, PostMention
 from db.models import User
 
 
@@ -58,3 +58,31 @@ async def replace_caption_links(
     await session.execute(delete(PostMention).where(PostMention.post_id == post_id))
     session.add_all(PostHashtag(post_id=post_id, tag=tag) for tag in tags)
     session.add_all(PostMention(post_id=post_id, user_id=uid) for uid in mentioned)
+
+
+async def author_posts(
+    session: AsyncSession, author_id: int, audiences: Sequence[Audience], limit: int, before_id: int | None
+) -> list[Post]:
+    """Live posts of one author in the given audiences, newest first, older than ``before_id``."""
+    query = select(Post).where(
+        Post.author_id == author_id,
+        Post.audience.in_(audiences),
+        Post.deleted_at.is_(None),
+        Post.hidden_at.is_(None),
+    )
+    if before_id is not None:
+        query = query.where(Post.id < before_id)
+    return list(await session.scalars(query.order_by(Post.id.desc()).limit(limit)))
+
+
+async def post_counts(session: AsyncSession, author_ids: Sequence[int]) -> dict[int, dict[Audience, int]]:
+    """Live posts per author and audience, in one query."""
+    rows = await session.execute(
+        select(Post.author_id, Post.audience, func.count())
+        .where(Post.author_id.in_(author_ids), Post.deleted_at.is_(None), Post.hidden_at.is_(None))
+        .group_by(Post.author_id, Post.audience)
+    )
+    found: dict[int, dict[Audience, int]] = {aid: {} for aid in author_ids}
+    for author_id, audience, count in rows:
+        found[author_id][audience] = int(count)
+    return found

@@ -75,3 +75,11 @@ async def block(info: Info, user_id: strawberry.ID) -> UserPayload:
 
 async def unblock(info: Info, user_id: strawberry.ID) -> UserPayload:
     return await _user_payload(info, user_id, social.unblock)
+
+
+async def add_close_friend(info: Info, user_id: strawberry.ID) -> UserPayload:
+    return await _user_payload(info, user_id, social.add_close_friend)
+
+
+async def remove_close_friend(info: Info, user_id: strawberry.ID) -> UserPayload:
+    return await _user_payload(info, user_id, social.remove_close_friend)

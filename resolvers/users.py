@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry import relay
 
 from db.models import User as UserRow
 from graph.listing import Listing
 from schema.context import Context
-from schema.relay import Connection, parse_any_global_id
+from schema.relay import Connection
 from schema.users import User, people_connection
 from services import privacy
 from services.validation import normalize_username
@@ -36,14 +35,6 @@ async def viewer(info: Info) -> User | None:
 
 async def user(info: Info, username: str) -> User | None:
     return await visible_user(info, await info.context.loaders.user_by_username.load(normalize_username(username)))
-
-
-async def node(info: Info, id: strawberry.ID) -> relay.Node | None:
-    """Any object by global id; null when it does not exist or is hidden from the viewer."""
-    type_name, number = parse_any_global_id(id, "id")
-    if type_name == User.__name__:
-        return await visible_user(info, await info.context.loaders.user_by_id.load(number))
-    return None
 
 
 async def follow_requests(info: Info, first: int | None = None, after: str | None = None) -> Connection[User]:

@@ -10,6 +10,8 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDept
 from strawberry.types import ExecutionContext
 
 from schema.extensions import ErrorShaping
+from schema.media import Media
+from schema.posts import Comment, Post
 from schema.root import Mutation, Query
 from schema.users import User
 from settings import Settings
@@ -31,4 +33,4 @@ def build_schema(settings: Settings) -> ShutterSchema:
         lambda: ValidationCache(maxsize=256),
         ErrorShaping,
     ]
-    return ShutterSchema(query=Query, mutation=Mutation, types=[User], extensions=extensions)
+    return ShutterSchema(query=Query, mutation=Mutation, types=[User, Post, Comment, Media], extensions=extensions)

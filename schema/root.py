@@ -6,9 +6,13 @@ import strawberry
 from strawberry import relay
 from strawberry.permission import BasePermission
 
-from resolvers import accounts, social, users
+from resolvers import accounts, posts, social, users
+from resolvers import node as nodes
 from schema.accounts import AuthPayload, LogOutPayload, UpdateProfilePayload
+from schema.media import CreateUploadPayload, MediaPayload
 from schema.permissions import IsAuthenticated
+from schema.post_inputs import CommentPayload, DeleteCommentPayload, DeletePostPayload, PostPayload
+from schema.posts import Post
 from schema.relay import Connection
 from schema.social import FollowPayload, UserPayload
 from schema.users import User
@@ -24,7 +28,7 @@ class UserQueries:
     user: User | None = strawberry.field(
         resolver=users.user, description="A user by username; null when missing or hidden."
     )
-    node: relay.Node | None = strawberry.field(resolver=users.node, description="Any object by its global id.")
+    node: relay.Node | None = strawberry.field(resolver=nodes.node, description="Any object by its global id.")
     follow_requests: Connection[User] = strawberry.field(
         resolver=users.follow_requests,
         permission_classes=AUTHENTICATED,
@@ -76,10 +80,51 @@ class SocialMutations:
 
 
 @strawberry.type
-class Query(UserQueries):
+class PostQueries:
+    post: Post | None = strawberry.field(resolver=posts.post, description="A post; null when missing or hidden.")
+    close_friends: Connection[User] = strawberry.field(
+        resolver=posts.close_friends, permission_classes=AUTHENTICATED, description="The viewer's close friends."
+    )
+
+
+@strawberry.type
+class PostMutations:
+    create_upload: CreateUploadPayload = strawberry.mutation(
+        resolver=posts.create_upload,
+        permission_classes=AUTHENTICATED,
+        description="Declare a file; PUT its bytes as instructed, then call completeUpload.",
+    )
+    complete_upload: MediaPayload = strawberry.mutation(
+        resolver=posts.complete_upload,
+        permission_classes=AUTHENTICATED,
+        description="Check the uploaded bytes (size, sha256) and start processing.",
+    )
+    create_post: PostPayload = strawberry.mutation(resolver=posts.create_post, permission_classes=AUTHENTICATED)
+    edit_post: PostPayload = strawberry.mutation(resolver=posts.edit_post, permission_classes=AUTHENTICATED)
+    delete_post: DeletePostPayload = strawberry.mutation(resolver=posts.delete_post, permission_classes=AUTHENTICATED)
+    like_post: PostPayload = strawberry.mutation(
+        resolver=posts.like_post, permission_classes=AUTHENTICATED, description="Liking twice changes nothing."
+    )
+    unlike_post: PostPayload = strawberry.mutation(resolver=posts.unlike_post, permission_classes=AUTHENTICATED)
+    add_comment: CommentPayload = strawberry.mutation(resolver=posts.add_comment, permission_classes=AUTHENTICATED)
+    delete_comment: DeleteCommentPayload = strawberry.mutation(
+        resolver=posts.delete_comment,
+        permission_classes=AUTHENTICATED,
+        description="For the comment's author and the post's author.",
+    )
+    add_close_friend: UserPayload = strawberry.mutation(
+        resolver=social.add_close_friend, permission_classes=AUTHENTICATED
+    )
+    remove_close_friend: UserPayload = strawberry.mutation(
+        resolver=social.remove_close_friend, permission_classes=AUTHENTICATED
+    )
+
+
+@strawberry.type
+class Query(UserQueries, PostQueries):
     pass
 
 
 @strawberry.type
-class Mutation(AccountMutations, SocialMutations):
+class Mutation(AccountMutations, SocialMutations, PostMutations):
     pass

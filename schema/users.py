@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -12,8 +13,11 @@ from graph.listing import Listing
 from graph.social import Relationship
 from schema.context import Context
 from schema.relay import Connection, encode_cursor, page_request
-from services import privacy, social_lists
+from services import post_lists, privacy, social_lists
 from services.privacy import NO_RELATIONSHIP
+
+if TYPE_CHECKING:
+    from schema.posts import Post
 
 
 @strawberry.type(name="User", description="A person on Shutter.")
@@ -76,6 +80,25 @@ class User(relay.Node):
     ) -> Connection[User]:
         visible = privacy.can_view_content(info.context.viewer_id, self.row, await self._relationship(info))
         return await people_connection(info, listing, self.row.id, first, after, visible=visible)
+
+    @strawberry.field(description="How many posts the user has, as the viewer may know it.")
+    async def post_count(self, info: strawberry.Info[Context, None]) -> int:
+        audiences = privacy.counted_audiences(info.context.viewer_id, self.row, await self._relationship(info))
+        counts = await info.context.loaders.post_counts_by_user_id.load(self.row.id)
+        return sum(counts.get(audience, 0) for audience in audiences)
+
+    @strawberry.field(description="The user's posts the viewer may see, newest first.")
+    async def posts(
+        self, info: strawberry.Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[Post, strawberry.lazy("schema.posts")]]:
+        from schema.posts import Post
+
+        context = info.context
+        request = page_request(context.stores.settings, first, after, cursor_arity=1)
+        audiences = privacy.visible_audiences(context.viewer_id, self.row, await self._relationship(info))
+        before = request.after[0] if request.after else None
+        rows = await post_lists.author_posts(context.stores, self.row.id, audiences, request.first + 1, before)
+        return Connection[Post].build(rows, request, node=Post.from_row, cursor=lambda row: encode_cursor(row.id))
 
     @strawberry.field(description="Who follows this user, newest first. Empty when hidden from the viewer.")
     async def followers(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from db import engagement as engagement_queries
+from db import media as media_queries
 from db import posts as post_queries
 from db import users as user_queries
-from db.content import Post
+from db.content import Comment, Media, Post
 from graph import social as graph_social
 from services import privacy
 from services.errors import DomainError, ErrorCode
@@ -28,3 +30,39 @@ async def visible_post(stores: Stores, viewer_id: int | None, post_id: int, fiel
     if not privacy.can_view_post(viewer_id, post, author, relationship):
         raise not_found(field)
     return post
+
+
+async def visible_comment(stores: Stores, viewer_id: int | None, comment_id: int) -> Comment | None:
+    """A live comment on a post the viewer may see, by an author the viewer may see."""
+    async with stores.sessions() as session:
+        comment = (await engagement_queries.comments_by_ids(session, [comment_id])).get(comment_id)
+    if comment is None or comment.deleted_at is not None:
+        return None
+    try:
+        await visible_post(stores, viewer_id, comment.post_id)
+    except DomainError:
+        return None
+    if viewer_id is not None and viewer_id != comment.author_id:
+        relationship = (await graph_social.relationships(stores.graph, viewer_id, [comment.author_id]))[
+            comment.author_id
+        ]
+        if relationship.blocked_either_way:
+            return None
+    return comment
+
+
+async def visible_media(stores: Stores, viewer_id: int | None, media_id: int) -> Media | None:
+    """Media its owner sees always, anyone else only through a post they may see."""
+    async with stores.sessions() as session:
+        media = (await media_queries.media_by_ids(session, [media_id])).get(media_id)
+    if media is None:
+        return None
+    if viewer_id == media.owner_id:
+        return media
+    if media.post_id is None:
+        return None
+    try:
+        await visible_post(stores, viewer_id, media.post_id)
+    except DomainError:
+        return None
+    return media

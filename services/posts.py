@@ -14,6 +14,7 @@ from services.errors import DomainError, ErrorCode, ValidationErrors
 from services.stores import Stores
 
 LOCATION_MAX_LENGTH = 200
+ALT_TEXT_MAX_LENGTH = 1000  # the column's width
 IDEMPOTENCY_KEY_MAX_LENGTH = 128
 
 
@@ -122,12 +123,32 @@ async def _own_post(stores: Stores, session_post: Post | None, author_id: int) -
     return session_post
 
 
-async def edit_post(stores: Stores, author_id: int, post_id: int, *, caption: str | None, location: str | None) -> Post:
+async def edit_post(
+    stores: Stores,
+    author_id: int,
+    post_id: int,
+    *,
+    caption: str | None,
+    location: str | None,
+    alt_texts: dict[int, str] | None = None,
+) -> Post:
+    """Change a post's caption, location, or its media's alt texts; only its author may."""
     problems = _caption_problems(stores, caption or "", location)
+    problems += [
+        problem
+        for text in (alt_texts or {}).values()
+        if (problem := validation.check_text(text, ALT_TEXT_MAX_LENGTH, "altTexts")) is not None
+    ]
     if problems:
         raise ValidationErrors(problems)
     async with stores.sessions.begin() as session:
         post = await _own_post(stores, (await post_queries.posts_by_ids(session, [post_id])).get(post_id), author_id)
+        if alt_texts:
+            media = {row.id: row for row in (await post_queries.media_of_posts(session, [post_id]))[post_id]}
+            for media_id, text in alt_texts.items():
+                if media_id not in media:
+                    raise DomainError(ErrorCode.NOT_FOUND, "That media is not in this post.", "altTexts")
+                media[media_id].alt_text = text
         if caption is not None:
             post.caption = caption
             mentioned = await post_queries.user_ids_by_usernames(session, captions.mentions(caption))

@@ -43,3 +43,28 @@ def can_view_post(viewer_id: int | None, post: Post, author: User, relationship:
     if post.audience is Audience.CLOSE_FRIENDS:
         return relationship.close_friend_of
     return True
+
+
+def visible_audiences(viewer_id: int | None, author: User, relationship: Relationship) -> list[Audience]:
+    """The audiences of ``author``'s posts the viewer may see (none when the account is hidden)."""
+    if viewer_id == author.id:
+        return list(Audience)
+    if not can_view_content(viewer_id, author, relationship):
+        return []
+    audiences = [Audience.EVERYONE]
+    if relationship.following:
+        audiences.append(Audience.FOLLOWERS)
+    if relationship.close_friend_of:
+        audiences.append(Audience.CLOSE_FRIENDS)
+    return audiences
+
+
+def counted_audiences(viewer_id: int | None, author: User, relationship: Relationship) -> list[Audience]:
+    """Which posts count in the ``postCount`` the viewer sees: as on Instagram, a private
+    account shows how many posts it has to anyone who can see the profile, but posts for
+    close friends count only for them."""
+    if not can_view_profile(viewer_id, author, relationship):
+        return []
+    if viewer_id == author.id or relationship.close_friend_of:
+        return list(Audience)
+    return [Audience.EVERYONE, Audience.FOLLOWERS]

@@ -114,3 +114,19 @@ async def unblock(stores: Stores, viewer_id: int, target_id: int) -> User | None
     target = await _load_target(stores, target_id)
     await graph_social.unblock(stores.graph, viewer_id, target_id)
     return None if await _hidden_from(stores, viewer_id, target_id) else target
+
+
+async def add_close_friend(stores: Stores, viewer_id: int, friend_id: int) -> User:
+    """Let ``friend_id`` see the viewer's CLOSE_FRIENDS posts."""
+    if viewer_id == friend_id:
+        raise DomainError(ErrorCode.INVALID_INPUT, "You are always among your own close friends.", "userId")
+    friend = await _visible_target(stores, viewer_id, friend_id)
+    if await graph_social.add_close_friend(stores.graph, viewer_id, friend_id, _now_ms()) is FollowOutcome.BLOCKED:
+        raise DomainError(ErrorCode.BLOCKED, "Unblock this account first.", "userId")
+    return friend
+
+
+async def remove_close_friend(stores: Stores, viewer_id: int, friend_id: int) -> User:
+    friend = await _load_target(stores, friend_id)
+    await graph_social.remove_close_friend(stores.graph, viewer_id, friend_id)
+    return friend

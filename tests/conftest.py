@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import dramatiq
 import pytest
 
 from devstack import Stack
-from jobs.broker import bind_broker
+from jobs.broker import bind_broker, configure_broker
 from services.stores import Stores, open_stores
 from settings import Settings
 from tests import stack as test_stack
@@ -34,6 +35,19 @@ def stack(stack_and_settings: tuple[Stack, Settings]) -> Stack:
 @pytest.fixture(scope="session")
 def settings(stack_and_settings: tuple[Stack, Settings]) -> Settings:
     return stack_and_settings[1]
+
+
+@pytest.fixture
+def worker(settings: Settings) -> Iterator[dramatiq.Worker]:
+    """A Dramatiq worker consuming from the real Redis broker, as `shutter worker` does."""
+    import jobs.actors  # noqa: F401 - declares the actors on the broker
+
+    running = dramatiq.Worker(configure_broker(), worker_threads=2, worker_timeout=100)
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()
 
 
 @pytest.fixture

@@ -20,6 +20,8 @@ from tests.e2e.client import Api
 class LiveServer:
     def __init__(self, settings: Settings) -> None:
         self.port = free_port()
+        # Local media URLs are signed for this server's own address.
+        settings = settings.model_copy(update={"public_base_url": f"http://127.0.0.1:{self.port}"})
         config = uvicorn.Config(
             create_app(settings),
             host="127.0.0.1",

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Iterator
 
 import dramatiq
-import pytest
 from sqlalchemy import func, select
 
 from db.models import RefreshToken
@@ -15,17 +13,6 @@ from jobs import actors, queue
 from jobs.broker import configure_broker
 from services import accounts
 from services.stores import Stores
-
-
-@pytest.fixture
-def worker() -> Iterator[dramatiq.Worker]:
-    broker = configure_broker()
-    running = dramatiq.Worker(broker, worker_threads=1, worker_timeout=100)
-    running.start()
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 async def test_prune_refresh_tokens_drops_only_expired_ones(stores: Stores, worker: dramatiq.Worker) -> None:

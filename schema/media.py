@@ -1,0 +1,121 @@
+"""The Media type and the upload instructions handed to clients."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+from strawberry import relay
+
+from db.content import Media as MediaRow
+from db.content import MediaKind, MediaStatus
+from schema.context import Context
+from schema.errors import UserError
+
+MediaKindEnum = strawberry.enum(MediaKind, name="MediaKind")
+MediaStatusEnum = strawberry.enum(MediaStatus, name="MediaStatus")
+
+
+@strawberry.type(name="Media", description="A photo or video. URLs are short-lived and signed.")
+class Media(relay.Node):
+    id: relay.NodeID[int]
+    kind: MediaKindEnum  # type: ignore[valid-type]
+    status: MediaStatusEnum  # type: ignore[valid-type]
+    failure_code: str | None = strawberry.field(description="Why processing failed (FAILED only).")
+    width: int | None
+    height: int | None
+    duration_seconds: float | None
+    blurhash: str | None
+    alt_text: str
+    row: strawberry.Private[MediaRow]
+
+    @classmethod
+    def from_row(cls, row: MediaRow) -> Media:
+        return cls(
+            id=row.id,
+            kind=row.kind,
+            status=row.status,
+            failure_code=row.failure_code,
+            width=row.width,
+            height=row.height,
+            duration_seconds=row.duration_seconds,
+            blurhash=row.blurhash,
+            alt_text=row.alt_text,
+            row=row,
+        )
+
+    @strawberry.field(
+        description="A signed URL of the smallest variant at least `size` pixels wide (the largest when "
+        "none is, or when `size` is left out); for videos, of the poster frame. Null until READY."
+    )
+    async def url(self, info: strawberry.Info[Context, None], size: int | None = None) -> str | None:
+        variants = sorted(self.row.variants, key=lambda v: int(v["width"]))
+        if self.row.status is not MediaStatus.READY or not variants:
+            return None
+        wide_enough = [v for v in variants if size is not None and int(v["width"]) >= size]
+        chosen = wide_enough[0] if wide_enough else variants[-1]
+        stores = info.context.stores
+        return await stores.media.presign_get(str(chosen["key"]), stores.settings.media_url_ttl_seconds)
+
+    @strawberry.field(description="A signed URL of the video itself. Null for images and until READY.")
+    async def video_url(self, info: strawberry.Info[Context, None]) -> str | None:
+        if self.row.kind is not MediaKind.VIDEO or self.row.status is not MediaStatus.READY:
+            return None
+        stores = info.context.stores
+        return await stores.media.presign_get(self.row.storage_key, stores.settings.media_url_ttl_seconds)
+
+
+@strawberry.type
+class HttpHeader:
+    name: str
+    value: str
+
+
+@strawberry.type(description="One presigned request: send the bytes with this method, URL and headers.")
+class UploadTarget:
+    url: str
+    method: str
+    headers: list[HttpHeader] = strawberry.field(description="Send every one of them.")
+    expires_at: dt.datetime
+
+
+@strawberry.type(description="Upload part n with parts[n-1], then pass every part's ETag to completeUpload.")
+class MultipartPlan:
+    part_size: int
+    parts: list[UploadTarget]
+
+
+@strawberry.type
+class CreateUploadPayload:
+    media: Media | None = None
+    upload: UploadTarget | None = strawberry.field(default=None, description="Null when no upload is needed.")
+    multipart: MultipartPlan | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class MediaPayload:
+    media: Media | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class CreateUploadInput:
+    kind: MediaKindEnum  # type: ignore[valid-type]
+    content_type: str
+    byte_size: int = strawberry.field(description="Exact size in bytes.")
+    sha256: str = strawberry.field(description="Hex SHA-256 of the whole file.")
+    filename: str = ""
+    alt_text: str = ""
+
+
+@strawberry.input
+class UploadedPartInput:
+    part_number: int
+    etag: str
+
+
+@strawberry.input
+class CompleteUploadInput:
+    media_id: strawberry.ID
+    parts: list[UploadedPartInput] = strawberry.field(default_factory=list)

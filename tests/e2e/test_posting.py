@@ -1,0 +1,108 @@
+"""A new user's first post, as a client does it: upload, process, post, like, comment."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+from typing import Any
+
+import dramatiq
+import httpx
+from PIL import Image
+
+from tests.e2e.client import Account, Api
+
+CREATE_UPLOAD = """mutation($input: CreateUploadInput!) { createUpload(input: $input) {
+  media { id status } upload { url method headers { name value } } errors { code field } } }"""
+COMPLETE = (
+    """mutation($id: ID!) { completeUpload(input: {mediaId: $id}) { media { id status } errors { code field } } }"""
+)
+MEDIA = """query($id: ID!) { node(id: $id) { ... on Media { status width height blurhash url(size: 320) } } }"""
+CREATE_POST = """mutation($input: CreatePostInput!) { createPost(input: $input) {
+  post { id caption hashtags audience author { username } media { width url } } errors { code field } } }"""
+
+
+def jpeg(width: int = 1200, height: int = 900) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (30, 120, 200)).save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+async def upload_image(api: Api, account: Account, data: bytes) -> dict[str, Any]:
+    declared = {
+        "kind": "IMAGE",
+        "contentType": "image/jpeg",
+        "byteSize": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "filename": "photo.jpg",
+    }
+    created = (await api.data(CREATE_UPLOAD, {"input": declared}, token=account.token))["createUpload"]
+    assert created["errors"] == [], created
+    target = created["upload"]
+    headers = {h["name"]: h["value"] for h in target["headers"]}
+    async with httpx.AsyncClient() as client:
+        stored = await client.request(target["method"], target["url"], content=data, headers=headers)
+    assert stored.status_code == 200, stored.text
+    completed = (await api.data(COMPLETE, {"id": created["media"]["id"]}, token=account.token))["completeUpload"]
+    assert completed["errors"] == [] and completed["media"]["status"] == "PROCESSING"
+    return created["media"]
+
+
+async def wait_ready(api: Api, account: Account, media_id: str, seconds: float = 15) -> dict[str, Any]:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        node = (await api.data(MEDIA, {"id": media_id}, token=account.token))["node"]
+        if node["status"] != "PROCESSING" or asyncio.get_running_loop().time() > deadline:
+            return dict(node)
+        await asyncio.sleep(0.1)
+
+
+async def test_upload_process_post_like_and_comment(api: Api, worker: dramatiq.Worker) -> None:
+    alice = await api.sign_up("alice")
+    bob = await api.sign_up("bob")
+    media = await upload_image(api, alice, jpeg())
+    ready = await wait_ready(api, alice, media["id"])
+    assert ready["status"] == "READY" and (ready["width"], ready["height"]) == (1200, 900)
+    assert ready["blurhash"]
+    async with httpx.AsyncClient() as client:
+        variant = await client.get(ready["url"])
+    assert variant.status_code == 200 and Image.open(io.BytesIO(variant.content)).width == 320
+
+    post_input = {"mediaIds": [media["id"]], "caption": "sunset over #Lisbon with @bob", "idempotencyKey": "k1"}
+    created = (await api.data(CREATE_POST, {"input": post_input}, token=alice.token))["createPost"]
+    assert created["errors"] == []
+    post = created["post"]
+    assert post["hashtags"] == ["lisbon"] and post["author"] == {"username": "alice"}
+    again = (await api.data(CREATE_POST, {"input": post_input}, token=alice.token))["createPost"]
+    assert again["post"]["id"] == post["id"]  # the same idempotency key makes no second post
+
+    liked = await api.data(
+        "mutation($id: ID!) { likePost(postId: $id) { post { likeCount viewerHasLiked } errors { code } } }",
+        {"id": post["id"]},
+        token=bob.token,
+    )
+    assert liked["likePost"] == {"post": {"likeCount": 1, "viewerHasLiked": True}, "errors": []}
+    commented = await api.data(
+        'mutation($id: ID!) { addComment(input: {postId: $id, text: "Lovely!"}) { comment { id text } errors { code } } }',
+        {"id": post["id"]},
+        token=bob.token,
+    )
+    assert commented["addComment"]["errors"] == []
+    seen = await api.data(
+        """query($id: ID!) { post(id: $id) { likeCount commentCount viewerHasLiked
+             likers { edges { node { username } } } comments { edges { node { text author { username } } } }
+             previewComments { text } } }""",
+        {"id": post["id"]},
+        token=alice.token,
+    )
+    assert seen["post"] == {
+        "likeCount": 1,
+        "commentCount": 1,
+        "viewerHasLiked": False,
+        "likers": {"edges": [{"node": {"username": "bob"}}]},
+        "comments": {"edges": [{"node": {"text": "Lovely!", "author": {"username": "bob"}}}]},
+        "previewComments": [{"text": "Lovely!"}],
+    }
+    profile = await api.data('{ user(username: "alice") { postCount posts { edges { node { id } } } } }')
+    assert profile["user"] == {"postCount": 1, "posts": {"edges": [{"node": {"id": post["id"]}}]}}
