@@ -6,7 +6,7 @@ import dramatiq
 
 from jobs.broker import configure_broker
 from jobs.runtime import worker_stores
-from services import accounts, media_processing
+from services import accounts, media_cleanup, media_processing
 
 configure_broker()
 
@@ -23,3 +23,9 @@ async def prune_refresh_tokens(user_id: int) -> None:
 async def process_media(media_id: int) -> None:
     """Verify and process one upload; storage errors are retried with backoff."""
     await media_processing.process_media(worker_stores(), media_id)
+
+
+@dramatiq.actor(queue_name="media", actor_name="purge_deleted_post", max_retries=8)
+async def purge_deleted_post(post_id: int) -> None:
+    """Remove a deleted post's media and bytes."""
+    await media_cleanup.purge_deleted_post(worker_stores(), post_id)

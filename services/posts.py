@@ -9,10 +9,13 @@ from sqlalchemy.exc import IntegrityError
 
 from db import posts as post_queries
 from db.content import Audience, MediaStatus, Post
+from jobs import queue
 from services import captions, validation
 from services.errors import DomainError, ErrorCode, ValidationErrors
 from services.stores import Stores
 
+MEDIA_QUEUE = "media"
+PURGE_ACTOR = "purge_deleted_post"
 LOCATION_MAX_LENGTH = 200
 ALT_TEXT_MAX_LENGTH = 1000  # the column's width
 IDEMPOTENCY_KEY_MAX_LENGTH = 128
@@ -164,4 +167,5 @@ async def delete_post(stores: Stores, author_id: int, post_id: int) -> int:
     async with stores.sessions.begin() as session:
         post = await _own_post(stores, (await post_queries.posts_by_ids(session, [post_id])).get(post_id), author_id)
         post.deleted_at = dt.datetime.now(dt.UTC)
+    await queue.enqueue(MEDIA_QUEUE, PURGE_ACTOR, post.id)
     return post.id

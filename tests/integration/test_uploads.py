@@ -150,3 +150,24 @@ async def test_large_videos_get_a_multipart_plan(stores: Stores) -> None:
     assert plan.multipart is not None and plan.single is None
     part_size = stores.settings.multipart_part_size_bytes
     assert len(plan.multipart.parts) == -(-size // part_size)
+
+
+async def test_deleting_a_post_removes_its_bytes_but_keeps_shared_ones(stores: Stores) -> None:
+    from services import media_cleanup, posts
+
+    owner = await _owner(stores)
+    data = _jpeg(200, 100)
+    first = await _upload(stores, owner, data)
+    await uploads.complete_upload(stores, owner, first.id, [])
+    await media_processing.process_media(stores, first.id)
+    twin = (await uploads.create_upload(stores, owner, _declare(data))).media
+    kept = await posts.create_post(stores, owner, posts.NewPost(media_ids=[twin.id]))
+    gone = await posts.create_post(stores, owner, posts.NewPost(media_ids=[first.id]))
+    await posts.delete_post(stores, owner, gone.id)
+    assert await media_cleanup.purge_deleted_post(stores, gone.id) == 1
+    assert await media_cleanup.purge_deleted_post(stores, gone.id) == 0  # a repeat does nothing
+    # The twin still shows the same bytes.
+    assert await stores.media.stat(twin.storage_key) is not None
+    await posts.delete_post(stores, owner, kept.id)
+    assert await media_cleanup.purge_deleted_post(stores, kept.id) == 1
+    assert await stores.media.stat(twin.storage_key) is None
