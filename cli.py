@@ -53,7 +53,8 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 async def prepare_stores(settings: Settings, *, seed: bool) -> None:
-    """Apply graph constraints (migrations run before, synchronously) and optionally seed."""
+    """Apply graph constraints and create the S3 bucket if missing (migrations run before,
+    synchronously); optionally seed the demo data."""
     from graph.constraints import ensure_constraints
     from services.seed import seed_demo
     from services.stores import open_stores
@@ -61,6 +62,11 @@ async def prepare_stores(settings: Settings, *, seed: bool) -> None:
     stores = open_stores(settings)
     try:
         await ensure_constraints(stores.graph)
+        if settings.storage_backend == "s3":
+            from storage.s3 import S3ObjectStore
+
+            if isinstance(stores.media, S3ObjectStore):
+                await stores.media.ensure_bucket()
         if seed:
             await seed_demo(stores)
     finally:
