@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     # Media storage: "local" (files under media_dir, signed URLs served by the app) or "s3"
     storage_backend: str = "local"
     media_dir: Path | None = None  # default: <data_dir>/media
-    public_base_url: str = "http://127.0.0.1:8000"  # how clients reach this API (local signed URLs)
+    public_base_url: str | None = None  # how clients reach this API; default http://<host>:<port>
     s3_bucket: str = "shutter-media"
     s3_region: str = "us-east-1"
     s3_endpoint_url: str | None = None
@@ -93,6 +93,11 @@ class Settings(BaseSettings):
     # Background jobs
     worker_processes: int = 1
     worker_threads: int = 4
+
+    @property
+    def public_url(self) -> str:
+        """The API's address as clients see it (local media URLs are signed under it)."""
+        return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def media_root(self) -> Path:

@@ -78,7 +78,7 @@ class LocalObjectStore(ObjectStore):
     def from_settings(cls, settings: Settings) -> LocalObjectStore:
         if not settings.secret_key:
             raise ValueError("the local media store signs URLs with secret_key, which is not set")
-        return cls(settings.media_root, settings.public_base_url, settings.secret_key)
+        return cls(settings.media_root, settings.public_url, settings.secret_key)
 
     @staticmethod
     async def _run(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:

@@ -1,4 +1,5 @@
-"""GraphQL over HTTP (POST and GET), following the GraphQL-over-HTTP specification.
+"""GraphQL over HTTP (POST and GET), following the GraphQL-over-HTTP specification,
+plus multipart POSTs that upload files (web/multipart.py).
 
 With ``application/graphql-response+json`` a request error (unreadable body, bad parameters,
 a document that does not parse or validate) answers 400 without a ``data`` entry; with the
@@ -28,6 +29,7 @@ from services.stores import Stores
 from web.negotiation import GRAPHQL_RESPONSE, JSON, prefers_html, response_type
 
 ALLOW = "GET, POST"
+MULTIPART = "multipart/form-data"
 
 
 class RequestError(Exception):
@@ -48,7 +50,8 @@ class GraphQLRequest:
     extensions: dict[str, Any] | None
 
 
-def _parameters(raw: Any) -> GraphQLRequest:
+def parse_parameters(raw: Any) -> GraphQLRequest:
+    """The request parameters of a decoded JSON object, checked as the spec asks."""
     if not isinstance(raw, dict):
         raise RequestError("The request body must be a JSON object.")
     query = raw.get("query")
@@ -94,7 +97,7 @@ async def _read_post(request: Request, max_bytes: int) -> GraphQLRequest:
         raw = json.loads(body.decode("utf-8"))
     except (ValueError, UnicodeDecodeError):
         raise RequestError("The request body is not valid JSON.") from None
-    return _parameters(raw)
+    return parse_parameters(raw)
 
 
 def _read_get(request: Request) -> GraphQLRequest:
@@ -105,7 +108,11 @@ def _read_get(request: Request) -> GraphQLRequest:
         "variables": _json_parameter(params.get("variables"), "variables"),
         "extensions": _json_parameter(params.get("extensions"), "extensions"),
     }
-    return _parameters(raw)
+    return parse_parameters(raw)
+
+
+def _is_multipart(request: Request) -> bool:
+    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower() == MULTIPART
 
 
 def _is_request_error(result: ExecutionResult) -> bool:
@@ -161,6 +168,12 @@ class GraphQLHTTP:
         if request.method not in ("GET", "POST"):
             return _error_response(RequestError("Use GET or POST.", "METHOD_NOT_ALLOWED", 405), media)
         try:
+            if request.method == "POST" and _is_multipart(request):
+                # Imported here: web.multipart builds on this module's request types.
+                from web.multipart import read_multipart
+
+                async with read_multipart(request, settings) as params:
+                    return await self._execute(request, stores, params, media)
             if request.method == "POST":
                 params = await _read_post(request, settings.max_request_bytes)
             else:
