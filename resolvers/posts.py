@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import strawberry
+from starlette.datastructures import UploadFile
+from strawberry.file_uploads import Upload
 
 from graph.listing import Listing
 from schema.context import Context
@@ -79,6 +81,28 @@ async def complete_upload(info: Info, input: CompleteUploadInput) -> MediaPayloa
     async def work(viewer: int) -> Media:
         media_id = parse_global_id(input.media_id, "Media", "mediaId")
         return Media.from_row(await uploads.complete_upload(info.context.stores, viewer, media_id, etags))
+
+    result = await _run(info, work)
+    return MediaPayload(errors=result) if isinstance(result, list) else MediaPayload(media=result)
+
+
+async def upload_media(info: Info, file: Upload, alt_text: str = "") -> MediaPayload:
+    """One small image through the GraphQL multipart request; processed like any upload."""
+    limit = info.context.stores.settings.multipart_upload_max_bytes
+    upload = cast(UploadFile, file)  # what Strawberry's Upload scalar carries on Starlette
+    await upload.seek(0)  # the same file may fill several variables
+    data = await upload.read(limit + 1)
+
+    async def work(viewer: int) -> Media:
+        row = await uploads.upload_image(
+            info.context.stores,
+            viewer,
+            data,
+            content_type=upload.content_type or "",
+            filename=upload.filename or "",
+            alt_text=alt_text,
+        )
+        return Media.from_row(row)
 
     result = await _run(info, work)
     return MediaPayload(errors=result) if isinstance(result, list) else MediaPayload(media=result)

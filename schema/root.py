@@ -99,6 +99,11 @@ class PostMutations:
         permission_classes=AUTHENTICATED,
         description="Check the uploaded bytes (size, sha256) and start processing.",
     )
+    upload_media: MediaPayload = strawberry.mutation(
+        resolver=posts.upload_media,
+        permission_classes=AUTHENTICATED,
+        description="A small image in one request (GraphQL multipart request; send GraphQL-Require-Preflight).",
+    )
     create_post: PostPayload = strawberry.mutation(resolver=posts.create_post, permission_classes=AUTHENTICATED)
     edit_post: PostPayload = strawberry.mutation(resolver=posts.edit_post, permission_classes=AUTHENTICATED)
     delete_post: DeletePostPayload = strawberry.mutation(resolver=posts.delete_post, permission_classes=AUTHENTICATED)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+import json
 from typing import Any
 
 import dramatiq
@@ -84,7 +85,8 @@ async def test_upload_process_post_like_and_comment(api: Api, worker: dramatiq.W
     )
     assert liked["likePost"] == {"post": {"likeCount": 1, "viewerHasLiked": True}, "errors": []}
     commented = await api.data(
-        'mutation($id: ID!) { addComment(input: {postId: $id, text: "Lovely!"}) { comment { id text } errors { code } } }',
+        'mutation($id: ID!) { addComment(input: {postId: $id, text: "Lovely!"}) '
+        "{ comment { id text } errors { code } } }",
         {"id": post["id"]},
         token=bob.token,
     )
@@ -106,3 +108,28 @@ async def test_upload_process_post_like_and_comment(api: Api, worker: dramatiq.W
     }
     profile = await api.data('{ user(username: "alice") { postCount posts { edges { node { id } } } } }')
     assert profile["user"] == {"postCount": 1, "posts": {"edges": [{"node": {"id": post["id"]}}]}}
+
+
+UPLOAD_MEDIA = """mutation($file: Upload!) { uploadMedia(file: $file, altText: "a cat") {
+  media { id status altText } errors { code field } } }"""
+
+
+async def test_upload_media_in_one_multipart_request(api: Api, worker: dramatiq.Worker) -> None:
+    alice = await api.sign_up("alice")
+    data = jpeg(640, 480)
+    operations = {"query": UPLOAD_MEDIA, "variables": {"file": None}}
+    files = {"0": ("cat.jpg", data, "image/jpeg")}
+    form = {"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})}
+    headers = {"authorization": f"Bearer {alice.token}", "graphql-require-preflight": "1"}
+    response = await api.http.post("/graphql", data=form, files=files, headers=headers)
+    assert response.status_code == 200, response.text
+    payload = response.json()["data"]["uploadMedia"]
+    assert payload["errors"] == [] and payload["media"]["altText"] == "a cat"
+    ready = await wait_ready(api, alice, payload["media"]["id"])
+    assert ready["status"] == "READY" and (ready["width"], ready["height"]) == (640, 480)
+
+    refused = await api.http.post(
+        "/graphql", data=form, files=files, headers={"authorization": f"Bearer {alice.token}"}
+    )
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["extensions"]["code"] == "CSRF_PROTECTION"
