@@ -52,15 +52,14 @@ async def visible_comment(stores: Stores, viewer_id: int | None, comment_id: int
 
 
 async def visible_media(stores: Stores, viewer_id: int | None, media_id: int) -> Media | None:
-    """Media its owner sees always, anyone else only through a post they may see."""
+    """Media in a post is seen through that post, by anyone including its owner (so a deleted
+    post's media is gone at once); media not in a post only by its owner."""
     async with stores.sessions() as session:
         media = (await media_queries.media_by_ids(session, [media_id])).get(media_id)
     if media is None:
         return None
-    if viewer_id == media.owner_id:
-        return media
     if media.post_id is None:
-        return None
+        return media if viewer_id == media.owner_id else None
     try:
         await visible_post(stores, viewer_id, media.post_id)
     except DomainError:
