@@ -12,6 +12,7 @@ import dramatiq
 import httpx
 from PIL import Image
 
+from settings import Settings
 from tests.e2e.client import Account, Api
 
 CREATE_UPLOAD = """mutation($input: CreateUploadInput!) { createUpload(input: $input) {
@@ -47,7 +48,7 @@ async def upload_image(api: Api, account: Account, data: bytes) -> dict[str, Any
     assert stored.status_code == 200, stored.text
     completed = (await api.data(COMPLETE, {"id": created["media"]["id"]}, token=account.token))["completeUpload"]
     assert completed["errors"] == [] and completed["media"]["status"] == "PROCESSING"
-    return created["media"]
+    return dict(created["media"])
 
 
 async def wait_ready(api: Api, account: Account, media_id: str, seconds: float = 15) -> dict[str, Any]:
@@ -133,3 +134,53 @@ async def test_upload_media_in_one_multipart_request(api: Api, worker: dramatiq.
     )
     assert refused.status_code == 400
     assert refused.json()["errors"][0]["extensions"]["code"] == "CSRF_PROTECTION"
+
+
+MULTIPART_UPLOAD = """mutation($input: CreateUploadInput!) { createUpload(input: $input) {
+  media { id } upload { url } multipart { partSize parts { url method headers { name value } } } errors { code } } }"""
+COMPLETE_PARTS = """mutation($id: ID!, $parts: [UploadedPartInput!]!) {
+  completeUpload(input: {mediaId: $id, parts: $parts}) { media { status } errors { code field } } }"""
+
+
+async def test_a_large_video_goes_up_in_parts(api: Api, settings: Settings, worker: dramatiq.Worker) -> None:
+    alice = await api.sign_up("alice")
+    # Not a playable video: the parts and their ETags are what is under test; processing then
+    # rejects the bytes with a code, as it must for any file FFmpeg cannot read.
+    data = bytes(range(256)) * ((settings.multipart_threshold_bytes + 300_000) // 256)
+    declared = {
+        "kind": "VIDEO",
+        "contentType": "video/mp4",
+        "byteSize": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
+    created = (await api.data(MULTIPART_UPLOAD, {"input": declared}, token=alice.token))["createUpload"]
+    assert created["errors"] == [] and created["upload"] is None
+    plan = created["multipart"]
+    size = plan["partSize"]
+    assert len(plan["parts"]) == -(-len(data) // size)
+    etags = []
+    async with httpx.AsyncClient(timeout=60) as client:
+        for number, part in enumerate(plan["parts"], start=1):
+            chunk = data[(number - 1) * size : number * size]
+            headers = {h["name"]: h["value"] for h in part["headers"]}
+            answer = await client.request(part["method"], part["url"], content=chunk, headers=headers)
+            assert answer.status_code == 200, answer.text
+            etags.append({"partNumber": number, "etag": answer.headers["etag"]})
+    media_id = created["media"]["id"]
+    wrong = [{"partNumber": 1, "etag": '"0"'}, *etags[1:]]
+    refused = (await api.data(COMPLETE_PARTS, {"id": media_id, "parts": wrong}, token=alice.token))["completeUpload"]
+    assert refused["errors"] == [{"code": "UPLOAD_INCOMPLETE", "field": "mediaId"}]
+    done = (await api.data(COMPLETE_PARTS, {"id": media_id, "parts": etags}, token=alice.token))["completeUpload"]
+    assert done == {"media": {"status": "PROCESSING"}, "errors": []}
+    failed = await api.data(
+        "query($id: ID!) { node(id: $id) { ... on Media { status failureCode } } }", {"id": media_id}, token=alice.token
+    )
+    deadline = asyncio.get_running_loop().time() + 15
+    while failed["node"]["status"] == "PROCESSING" and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.1)
+        failed = await api.data(
+            "query($id: ID!) { node(id: $id) { ... on Media { status failureCode } } }",
+            {"id": media_id},
+            token=alice.token,
+        )
+    assert failed["node"] == {"status": "FAILED", "failureCode": "UNSUPPORTED_FORMAT"}
