@@ -17,12 +17,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.models import NEXT_ID, Base
+from db.models import NEXT_ID, Base, now_column
 
 
 class MediaKind(enum.StrEnum):
@@ -41,10 +40,6 @@ class Audience(enum.StrEnum):
     EVERYONE = "EVERYONE"
     FOLLOWERS = "FOLLOWERS"
     CLOSE_FRIENDS = "CLOSE_FRIENDS"
-
-
-def _created() -> Mapped[dt.datetime]:
-    return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
 
 
 class Media(Base):
@@ -73,8 +68,8 @@ class Media(Base):
     variants: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False, server_default="[]")
     post_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("posts.id", ondelete="SET NULL"))
     position: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[dt.datetime] = _created()
-    updated_at: Mapped[dt.datetime] = _created()
+    created_at: Mapped[dt.datetime] = now_column()
+    updated_at: Mapped[dt.datetime] = now_column()
 
     __table_args__ = (
         Index("ix_media_owner_id_sha256", "owner_id", "sha256"),
@@ -94,7 +89,7 @@ class Post(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(128))
     like_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     comment_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
-    created_at: Mapped[dt.datetime] = _created()
+    created_at: Mapped[dt.datetime] = now_column()
     edited_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     hidden_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
@@ -126,7 +121,7 @@ class Like(Base):
 
     post_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    created_at: Mapped[dt.datetime] = _created()
+    created_at: Mapped[dt.datetime] = now_column()
 
     __table_args__ = (Index("ix_likes_post_id_created_at", "post_id", "created_at"),)
 
@@ -140,7 +135,7 @@ class Comment(Base):
     parent_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("comments.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(Text, nullable=False)
     reply_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
-    created_at: Mapped[dt.datetime] = _created()
+    created_at: Mapped[dt.datetime] = now_column()
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_comments_post_id_parent_id_id", "post_id", "parent_id", "id"),)

@@ -47,7 +47,8 @@ class AccountStatus(enum.StrEnum):
     SUSPENDED = "SUSPENDED"
 
 
-def _now_column() -> Mapped[dt.datetime]:
+def now_column() -> Mapped[dt.datetime]:
+    """A timestamp the database fills in when the row is made."""
     return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
 
 
@@ -67,8 +68,8 @@ class User(Base):
         nullable=False,
         server_default=AccountStatus.ACTIVE.value,
     )
-    created_at: Mapped[dt.datetime] = _now_column()
-    updated_at: Mapped[dt.datetime] = _now_column()
+    created_at: Mapped[dt.datetime] = now_column()
+    updated_at: Mapped[dt.datetime] = now_column()
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
@@ -88,7 +89,7 @@ class RefreshToken(Base):
     )
     family_id: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
-    created_at: Mapped[dt.datetime] = _now_column()
+    created_at: Mapped[dt.datetime] = now_column()
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -75,14 +75,8 @@ async def create_upload(stores: Stores, owner_id: int, request: NewUpload) -> Up
     sha256 = _check(stores, request)
     key = original_key(owner_id, sha256)
     expires_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=settings.upload_url_ttl_seconds)
-    async with stores.sessions.begin() as session:
-        twin = await media_queries.processed_twin(session, owner_id, sha256)
-        if twin is not None and twin.kind is request.kind:
-            media = _copy_of(twin, request)
-            session.add(media)
-            await session.flush()
-            await session.refresh(media)
-            return UploadPlan(media)
+    if (ready := await _ready_copy(stores, owner_id, sha256, request)) is not None:
+        return UploadPlan(ready)
     single: UploadTarget | None = None
     multipart: MultipartUpload | None = None
     content_type = request.content_type.lower()
@@ -110,6 +104,19 @@ async def create_upload(stores: Stores, owner_id: int, request: NewUpload) -> Up
         await session.flush()
         await session.refresh(media)
     return UploadPlan(media, single=single, multipart=multipart)
+
+
+async def _ready_copy(stores: Stores, owner_id: int, sha256: str, request: NewUpload) -> Media | None:
+    """A new READY media sharing an earlier upload's bytes and variants, if there is one."""
+    async with stores.sessions.begin() as session:
+        twin = await media_queries.processed_twin(session, owner_id, sha256)
+        if twin is None or twin.kind is not request.kind:
+            return None
+        media = _copy_of(twin, request)
+        session.add(media)
+        await session.flush()
+        await session.refresh(media)
+    return media
 
 
 def _copy_of(twin: Media, request: NewUpload) -> Media:
@@ -185,14 +192,8 @@ async def upload_image(
         alt_text=alt_text,
     )
     sha256 = _check(stores, declared)
-    async with stores.sessions.begin() as session:
-        twin = await media_queries.processed_twin(session, owner_id, sha256)
-        if twin is not None and twin.kind is MediaKind.IMAGE:
-            media = _copy_of(twin, declared)
-            session.add(media)
-            await session.flush()
-            await session.refresh(media)
-            return media
+    if (ready := await _ready_copy(stores, owner_id, sha256, declared)) is not None:
+        return ready
     key = original_key(owner_id, sha256)
     await stores.media.put(key, data, declared.content_type)
     async with stores.sessions.begin() as session:

@@ -6,14 +6,14 @@ import asyncio
 import hashlib
 import io
 import json
-from typing import Any
 
 import dramatiq
 import httpx
 from PIL import Image
 
 from settings import Settings
-from tests.e2e.client import Account, Api
+from tests.e2e.client import Api
+from tests.e2e.posting import jpeg, upload_image, wait_ready
 
 CREATE_UPLOAD = """mutation($input: CreateUploadInput!) { createUpload(input: $input) {
   media { id status } upload { url method headers { name value } } errors { code field } } }"""
@@ -23,41 +23,6 @@ COMPLETE = (
 MEDIA = """query($id: ID!) { node(id: $id) { ... on Media { status width height blurhash url(size: 320) } } }"""
 CREATE_POST = """mutation($input: CreatePostInput!) { createPost(input: $input) {
   post { id caption hashtags audience author { username } media { width url } } errors { code field } } }"""
-
-
-def jpeg(width: int = 1200, height: int = 900) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), (30, 120, 200)).save(buffer, "JPEG", quality=90)
-    return buffer.getvalue()
-
-
-async def upload_image(api: Api, account: Account, data: bytes) -> dict[str, Any]:
-    declared = {
-        "kind": "IMAGE",
-        "contentType": "image/jpeg",
-        "byteSize": len(data),
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "filename": "photo.jpg",
-    }
-    created = (await api.data(CREATE_UPLOAD, {"input": declared}, token=account.token))["createUpload"]
-    assert created["errors"] == [], created
-    target = created["upload"]
-    headers = {h["name"]: h["value"] for h in target["headers"]}
-    async with httpx.AsyncClient() as client:
-        stored = await client.request(target["method"], target["url"], content=data, headers=headers)
-    assert stored.status_code == 200, stored.text
-    completed = (await api.data(COMPLETE, {"id": created["media"]["id"]}, token=account.token))["completeUpload"]
-    assert completed["errors"] == [] and completed["media"]["status"] == "PROCESSING"
-    return dict(created["media"])
-
-
-async def wait_ready(api: Api, account: Account, media_id: str, seconds: float = 15) -> dict[str, Any]:
-    deadline = asyncio.get_running_loop().time() + seconds
-    while True:
-        node = (await api.data(MEDIA, {"id": media_id}, token=account.token))["node"]
-        if node["status"] != "PROCESSING" or asyncio.get_running_loop().time() > deadline:
-            return dict(node)
-        await asyncio.sleep(0.1)
 
 
 async def test_upload_process_post_like_and_comment(api: Api, worker: dramatiq.Worker) -> None:
