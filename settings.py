@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     max_media_per_post: int = 20
 
     # Background jobs
+    outbox_redeliver_seconds: int = 300  # an enqueued job not done by then is enqueued again
+    outbox_max_attempts: int = 10
+    outbox_batch_size: int = 100
+    outbox_poll_seconds: float = 0.5
     worker_processes: int = 1
     worker_threads: int = 4
 

@@ -12,7 +12,8 @@ from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-import db.content  # noqa: F401 - registers the content tables on the metadata
+import db.content
+import db.outbox  # noqa: F401 - and the outbox
 from alembic import context
 from db.models import Base
 from settings import get_settings

@@ -7,6 +7,7 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import AsyncIO
 
+from jobs.outbox import OutboxAck, OutboxRelay
 from jobs.runtime import WorkerStores
 from settings import get_settings
 
@@ -22,6 +23,9 @@ def bind_broker(redis_url: str | None) -> dramatiq.Broker:
     """
     previous = dramatiq.broker.global_broker
     broker: dramatiq.Broker = RedisBroker(url=redis_url, namespace=NAMESPACE) if redis_url else StubBroker()
+    # These stop before AsyncIO does, while their event loop still runs.
+    broker.add_middleware(OutboxRelay())
+    broker.add_middleware(OutboxAck())
     broker.add_middleware(WorkerStores())
     broker.add_middleware(AsyncIO())
     dramatiq.set_broker(broker)

@@ -9,14 +9,17 @@ from typing import Any
 from dramatiq import Message
 from redis.exceptions import RedisError
 
-from jobs.broker import configure_broker
-
 log = logging.getLogger(__name__)
 
 
-async def enqueue(queue_name: str, actor_name: str, *args: Any) -> bool:
+async def enqueue(queue_name: str, actor_name: str, *args: Any, options: dict[str, Any] | None = None) -> bool:
     """Send one message; False (and a warning) when the broker cannot take it."""
-    message: Message[Any] = Message(queue_name=queue_name, actor_name=actor_name, args=args, kwargs={}, options={})
+    message: Message[Any] = Message(
+        queue_name=queue_name, actor_name=actor_name, args=args, kwargs={}, options=dict(options or {})
+    )
+    # Looked up per call: the broker module's middleware imports the services that enqueue.
+    from jobs.broker import configure_broker
+
     try:
         await asyncio.to_thread(configure_broker().enqueue, message)
     except (RedisError, OSError) as error:

@@ -9,8 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from db import posts as post_queries
 from db.content import Audience, MediaStatus, Post
-from jobs import queue
-from services import captions, validation
+from services import captions, outbox, validation
 from services.errors import DomainError, ErrorCode, ValidationErrors
 from services.stores import Stores
 
@@ -167,5 +166,6 @@ async def delete_post(stores: Stores, author_id: int, post_id: int) -> int:
     async with stores.sessions.begin() as session:
         post = await _own_post(stores, (await post_queries.posts_by_ids(session, [post_id])).get(post_id), author_id)
         post.deleted_at = dt.datetime.now(dt.UTC)
-    await queue.enqueue(MEDIA_QUEUE, PURGE_ACTOR, post.id)
+        event = outbox.record(session, MEDIA_QUEUE, PURGE_ACTOR, post.id)
+    await outbox.dispatch(stores, [event])
     return post.id

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from db import media as media_queries
 from db.content import Media, MediaKind, MediaStatus
-from jobs import queue
+from services import outbox
 from services.errors import DomainError, ErrorCode, ValidationErrors
 from services.stores import Stores
 from storage import MultipartUpload, StorageError, UploadTarget
@@ -149,7 +149,8 @@ async def complete_upload(stores: Stores, owner_id: int, media_id: int, etags: l
         await _verify_stored(stores, media, etags)
         media.status = MediaStatus.PROCESSING
         media.upload_id = None
-    await queue.enqueue(PROCESS_QUEUE, PROCESS_ACTOR, media.id)
+        event = outbox.record(session, PROCESS_QUEUE, PROCESS_ACTOR, media.id)
+    await outbox.dispatch(stores, [event])
     return media
 
 
@@ -211,5 +212,6 @@ async def upload_image(
         session.add(media)
         await session.flush()
         await session.refresh(media)
-    await queue.enqueue(PROCESS_QUEUE, PROCESS_ACTOR, media.id)
+        event = outbox.record(session, PROCESS_QUEUE, PROCESS_ACTOR, media.id)
+    await outbox.dispatch(stores, [event])
     return media

@@ -8,6 +8,7 @@ from pathlib import Path
 import dramatiq
 import pytest
 
+import jobs.actors  # noqa: F401 - declares the actors, so workers started by tests know them
 from devstack import Stack
 from jobs.broker import bind_broker, configure_broker
 from services.stores import Stores, open_stores
@@ -40,7 +41,6 @@ def settings(stack_and_settings: tuple[Stack, Settings]) -> Settings:
 @pytest.fixture
 def worker(settings: Settings) -> Iterator[dramatiq.Worker]:
     """A Dramatiq worker consuming from the real Redis broker, as `shutter worker` does."""
-    import jobs.actors  # noqa: F401 - declares the actors on the broker
 
     running = dramatiq.Worker(configure_broker(), worker_threads=2, worker_timeout=100)
     running.start()
