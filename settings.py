@@ -91,7 +91,8 @@ class Settings(BaseSettings):
     max_media_per_post: int = 20
 
     # Background jobs
-    outbox_redeliver_seconds: int = 300  # an enqueued job not done by then is enqueued again
+    outbox_redeliver_seconds: int = 1800  # longer than any job's time limit (media: 15 min)
+    outbox_dispatch_grace_seconds: float = 2.0  # the relay leaves rows this young to their request
     outbox_max_attempts: int = 10
     outbox_batch_size: int = 100
     outbox_poll_seconds: float = 0.5

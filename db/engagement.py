@@ -82,8 +82,17 @@ async def first_comments(session: AsyncSession, post_ids: Sequence[int], per_pos
     return found
 
 
-async def soft_delete_comment(session: AsyncSession, comment: Comment, now: dt.datetime) -> None:
-    """Delete a comment with its replies, keeping the post's and parent's counts exact."""
+async def lock_live_comment(session: AsyncSession, comment_id: int) -> bool:
+    """Lock a comment row for the rest of the transaction; False if it is gone or deleted."""
+    found = await session.scalar(
+        select(Comment.id).where(Comment.id == comment_id, Comment.deleted_at.is_(None)).with_for_update()
+    )
+    return found is not None
+
+
+async def soft_delete_comment(session: AsyncSession, comment_id: int, now: dt.datetime) -> None:
+    """Delete a (locked, live) comment with its replies, keeping the counts exact."""
+    comment = (await comments_by_ids(session, [comment_id]))[comment_id]
     removed = 1
     if comment.parent_id is None:
         replies = await session.scalars(

@@ -26,6 +26,8 @@ async def processed_twin(session: AsyncSession, owner_id: int, sha256: str) -> M
         .where(Media.owner_id == owner_id, Media.sha256 == sha256, Media.status == MediaStatus.READY)
         .order_by(Media.id)
         .limit(1)
+        # Shared with a purge deciding whether these bytes are still used: one waits for the other.
+        .with_for_update(read=True)
     )
 
 

@@ -30,8 +30,8 @@ async def node(info: Info, id: strawberry.ID) -> relay.Node | None:
         except DomainError:
             return None
     if type_name == Comment.__name__:
-        comment = await post_access.visible_comment(context.stores, viewer, number)
-        return Comment.from_row(comment) if comment else None
+        found = await post_access.visible_comment(context.stores, viewer, number)
+        return Comment.from_row(found[0]) if found else None
     if type_name == Media.__name__:
         media = await post_access.visible_media(context.stores, viewer, number)
         return Media.from_row(media) if media else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TypeVar, cast
+from typing import TypeVar
 
 import strawberry
 from starlette.datastructures import UploadFile
@@ -35,7 +35,7 @@ from schema.posts import Comment, Post
 from schema.relay import Connection, parse_global_id
 from schema.users import User, people_connection
 from services import engagement, post_access, posts, uploads
-from services.errors import DomainError
+from services.errors import DomainError, ErrorCode
 from storage import UploadTarget
 
 Info = strawberry.Info[Context, None]
@@ -89,7 +89,13 @@ async def complete_upload(info: Info, input: CompleteUploadInput) -> MediaPayloa
 async def upload_media(info: Info, file: Upload, alt_text: str = "") -> MediaPayload:
     """One small image through the GraphQL multipart request; processed like any upload."""
     limit = info.context.stores.settings.multipart_upload_max_bytes
-    upload = cast(UploadFile, file)  # what Strawberry's Upload scalar carries on Starlette
+    if not isinstance(file, UploadFile):  # the scalar lets any JSON value through
+        return MediaPayload(
+            errors=[
+                UserError(field="file", message="Send the file as a multipart upload.", code=ErrorCode.INVALID_INPUT)
+            ]
+        )
+    upload = file  # what Strawberry's Upload scalar carries on Starlette
     await upload.seek(0)  # the same file may fill several variables
     data = await upload.read(limit + 1)
 

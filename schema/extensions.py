@@ -21,6 +21,7 @@ from strawberry.types.execution import ExecutionResult
 from graph import GraphUnavailable
 from schema.context import Context
 from services.errors import DomainError, NotAuthenticated, StoreUnavailable
+from storage import StorageError
 
 log = logging.getLogger("shutter.graphql")
 
@@ -38,6 +39,8 @@ def _store_of(error: BaseException) -> str | None:
         return error.store
     if isinstance(error, GraphUnavailable):
         return "graph"
+    if isinstance(error, StorageError):
+        return "media"
     if isinstance(error, RedisConnectionError | RedisTimeoutError):
         return "redis"
     if isinstance(error, InterfaceError | SQLAlchemyTimeoutError) or (

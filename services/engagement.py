@@ -8,7 +8,7 @@ from db import engagement as queries
 from db.content import Comment, Post
 from services import validation
 from services.errors import DomainError, ErrorCode
-from services.post_access import visible_post
+from services.post_access import visible_comment, visible_post
 from services.stores import Stores
 
 
@@ -43,14 +43,16 @@ async def add_comment(
     """Comment on a post, or reply to a comment on it (replies stay one level deep)."""
     text = _check_comment_text(stores, text)
     await visible_post(stores, viewer_id, post_id)
+    parent_id = None
+    if reply_to_id is not None:
+        found = await visible_comment(stores, viewer_id, reply_to_id)
+        if found is None or found[0].post_id != post_id:
+            raise DomainError(ErrorCode.NOT_FOUND, "No such comment on this post.", "replyToId")
+        # A reply to a reply joins the same thread, as on Instagram.
+        parent_id = found[0].parent_id or found[0].id
     async with stores.sessions.begin() as session:
-        parent_id = None
-        if reply_to_id is not None:
-            parent = (await queries.comments_by_ids(session, [reply_to_id])).get(reply_to_id)
-            if parent is None or parent.post_id != post_id or parent.deleted_at is not None:
-                raise DomainError(ErrorCode.NOT_FOUND, "No such comment on this post.", "replyToId")
-            # A reply to a reply joins the same thread, as on Instagram.
-            parent_id = parent.parent_id or parent.id
+        if parent_id is not None and not await queries.lock_live_comment(session, parent_id):
+            raise DomainError(ErrorCode.NOT_FOUND, "No such comment on this post.", "replyToId")
         comment = Comment(post_id=post_id, author_id=viewer_id, parent_id=parent_id, text=text)
         session.add(comment)
         await queries.count_new_comment(session, post_id, parent_id)
@@ -60,13 +62,17 @@ async def add_comment(
 
 
 async def delete_comment(stores: Stores, viewer_id: int, comment_id: int) -> Comment:
-    """Delete a comment: allowed to its author and to the post's author."""
+    """Delete a comment: allowed to its author and to the post's author. A comment hidden
+    from the viewer looks missing, whoever it belongs to."""
+    found = await visible_comment(stores, viewer_id, comment_id)
+    if found is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "No such comment.", "commentId")
+    comment, post = found
+    if viewer_id not in (comment.author_id, post.author_id):
+        raise DomainError(ErrorCode.NOT_ALLOWED, "Only its author or the post's author can delete it.", "commentId")
     async with stores.sessions.begin() as session:
-        comment = (await queries.comments_by_ids(session, [comment_id])).get(comment_id)
-        if comment is None or comment.deleted_at is not None:
+        # Locked and re-checked: two deletes at once must not both count the comment out.
+        if not await queries.lock_live_comment(session, comment_id):
             raise DomainError(ErrorCode.NOT_FOUND, "No such comment.", "commentId")
-        post = await visible_post(stores, viewer_id, comment.post_id, field="commentId")
-        if viewer_id not in (comment.author_id, post.author_id):
-            raise DomainError(ErrorCode.NOT_ALLOWED, "Only its author or the post's author can delete it.", "commentId")
-        await queries.soft_delete_comment(session, comment, dt.datetime.now(dt.UTC))
+        await queries.soft_delete_comment(session, comment_id, dt.datetime.now(dt.UTC))
     return comment

@@ -18,8 +18,10 @@ from services.images import ProcessedImage, process_image
 from services.media_errors import MediaRejected
 from services.stores import Stores
 from services.videos import probe_video
+from storage import StorageError
 
 log = logging.getLogger(__name__)
+PROCESSING_FAILED = "PROCESSING_FAILED"
 
 
 def variant_key(original_key: str, width: int, content_type: str, prefix: str = "w") -> str:
@@ -79,6 +81,13 @@ async def process_media(stores: Stores, media_id: int) -> MediaStatus | None:
     except MediaRejected as rejected:
         log.info("media rejected", extra={"media_id": media_id, "code": rejected.code.value})
         outcome = {"status": MediaStatus.FAILED, "failure_code": rejected.code.value}
+    except StorageError:
+        raise  # transient: the job is retried
+    except Exception:
+        # A decoder failing in a way no rule foresaw would fail the same way on every retry:
+        # end FAILED with a code rather than leave the media PROCESSING for ever.
+        log.exception("media processing failed", extra={"media_id": media_id})
+        outcome = {"status": MediaStatus.FAILED, "failure_code": PROCESSING_FAILED}
     async with stores.sessions.begin() as session:
         current = await media_queries.media_for_update(session, media_id)
         if current is None or current.status is not MediaStatus.PROCESSING:

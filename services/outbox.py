@@ -13,7 +13,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.outbox import OutboxEvent
@@ -44,7 +44,9 @@ async def dispatch(stores: Stores, events: Sequence[OutboxEvent]) -> None:
 async def relay_once(stores: Stores) -> int:
     """Enqueue events never sent, or sent long ago and still not done; returns how many."""
     settings = stores.settings
-    stale = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=settings.outbox_redeliver_seconds)
+    now = dt.datetime.now(dt.UTC)
+    stale = now - dt.timedelta(seconds=settings.outbox_redeliver_seconds)
+    fresh = now - dt.timedelta(seconds=settings.outbox_dispatch_grace_seconds)
     async with stores.sessions.begin() as session:
         events = list(
             await session.scalars(
@@ -52,7 +54,11 @@ async def relay_once(stores: Stores) -> int:
                 .where(
                     OutboxEvent.done_at.is_(None),
                     OutboxEvent.attempts < settings.outbox_max_attempts,
-                    or_(OutboxEvent.enqueued_at.is_(None), OutboxEvent.enqueued_at < stale),
+                    or_(
+                        # Rows just committed are being sent by their own request.
+                        and_(OutboxEvent.enqueued_at.is_(None), OutboxEvent.created_at < fresh),
+                        OutboxEvent.enqueued_at < stale,
+                    ),
                 )
                 .order_by(OutboxEvent.id)
                 .limit(settings.outbox_batch_size)

@@ -32,23 +32,35 @@ async def visible_post(stores: Stores, viewer_id: int | None, post_id: int, fiel
     return post
 
 
-async def visible_comment(stores: Stores, viewer_id: int | None, comment_id: int) -> Comment | None:
-    """A live comment on a post the viewer may see, by an author the viewer may see."""
+async def visible_comment(stores: Stores, viewer_id: int | None, comment_id: int) -> tuple[Comment, Post] | None:
+    """A live comment on a post the viewer may see, by an author the viewer may see (the same
+    rule as the comment lists), under a parent that passes the same test; else None."""
     async with stores.sessions() as session:
-        comment = (await engagement_queries.comments_by_ids(session, [comment_id])).get(comment_id)
-    if comment is None or comment.deleted_at is not None:
+        comments = await engagement_queries.comments_by_ids(session, [comment_id])
+        comment = comments.get(comment_id)
+        parent = None
+        if comment is not None and comment.parent_id is not None:
+            parent = (await engagement_queries.comments_by_ids(session, [comment.parent_id])).get(comment.parent_id)
+        thread = [c for c in (comment, parent) if c is not None]
+        authors = await user_queries.by_ids(session, [c.author_id for c in thread])
+    if comment is None or (comment.parent_id is not None and parent is None):
+        return None
+    if any(c.deleted_at is not None for c in thread):
         return None
     try:
-        await visible_post(stores, viewer_id, comment.post_id)
+        post = await visible_post(stores, viewer_id, comment.post_id)
     except DomainError:
         return None
-    if viewer_id is not None and viewer_id != comment.author_id:
-        relationship = (await graph_social.relationships(stores.graph, viewer_id, [comment.author_id]))[
-            comment.author_id
-        ]
-        if relationship.blocked_either_way:
+    others = [uid for uid in {c.author_id for c in thread} if uid != viewer_id]
+    relationships = (
+        await graph_social.relationships(stores.graph, viewer_id, others) if viewer_id is not None and others else {}
+    )
+    for c in thread:
+        author = authors.get(c.author_id)
+        seen = relationships.get(c.author_id, privacy.NO_RELATIONSHIP)
+        if author is None or not privacy.can_view_profile(viewer_id, author, seen):
             return None
-    return comment
+    return comment, post
 
 
 async def visible_media(stores: Stores, viewer_id: int | None, media_id: int) -> Media | None:

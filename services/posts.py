@@ -60,9 +60,9 @@ def _check_new_post(stores: Stores, request: NewPost) -> None:
     elif len(set(request.media_ids)) != len(request.media_ids):
         problems.append(DomainError(ErrorCode.INVALID_INPUT, "Each photo or video can appear once.", "mediaIds"))
     key = request.idempotency_key
-    if key is not None and not 1 <= len(key) <= IDEMPOTENCY_KEY_MAX_LENGTH:
+    if key is not None and (not 1 <= len(key) <= IDEMPOTENCY_KEY_MAX_LENGTH or not key.isprintable()):
         problems.append(
-            DomainError(ErrorCode.INVALID_INPUT, "Idempotency keys are 1-128 characters.", "idempotencyKey")
+            DomainError(ErrorCode.INVALID_INPUT, "Idempotency keys are 1-128 printable characters.", "idempotencyKey")
         )
     if problems:
         raise ValidationErrors(problems)
@@ -91,6 +91,11 @@ async def _insert_post(stores: Stores, author_id: int, request: NewPost) -> Post
             if existing is not None:
                 return existing
         media = await post_queries.media_for_update(session, request.media_ids)
+        if request.idempotency_key is not None:
+            # A concurrent retry holding these locks may have committed the post meanwhile.
+            existing = await post_queries.post_by_idempotency_key(session, author_id, request.idempotency_key)
+            if existing is not None:
+                return existing
         for media_id in request.media_ids:
             row = media.get(media_id)
             # Someone else's media looks exactly like media that does not exist.

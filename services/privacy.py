@@ -65,6 +65,7 @@ def counted_audiences(viewer_id: int | None, author: User, relationship: Relatio
     close friends count only for them."""
     if not can_view_profile(viewer_id, author, relationship):
         return []
-    if viewer_id == author.id or relationship.close_friend_of:
-        return list(Audience)
-    return [Audience.EVERYONE, Audience.FOLLOWERS]
+    if author.is_private and viewer_id != author.id and not relationship.following:
+        return [Audience.EVERYONE, Audience.FOLLOWERS]
+    # Otherwise exactly what the viewer can list, so the count reveals no hidden posts.
+    return visible_audiences(viewer_id, author, relationship)

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 
 from db import media as media_queries
 from db.content import Media, MediaKind, MediaStatus
-from services import outbox
+from services import outbox, validation
 from services.errors import DomainError, ErrorCode, ValidationErrors
 from services.stores import Stores
-from storage import MultipartUpload, StorageError, UploadTarget
+from storage import MultipartUpload, ObjectMissing, StorageError, UploadTarget
 
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+CONTENT_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}")
+ALT_TEXT_MAX_LENGTH = 1000  # the column's width
 FILENAME_MAX_LENGTH = 255
 PROCESS_QUEUE = "media"
 PROCESS_ACTOR = "process_media"
@@ -59,12 +61,19 @@ def _check(stores: Stores, request: NewUpload) -> str:
         problems.append(DomainError(ErrorCode.INVALID_INPUT, "The file is empty.", "byteSize"))
     elif request.byte_size > limit:
         problems.append(DomainError(ErrorCode.TOO_LARGE, f"At most {limit} bytes.", "byteSize"))
-    if not request.content_type.lower().startswith(family) or len(request.content_type) > 100:
+    content_type = request.content_type.lower()
+    if not CONTENT_TYPE.fullmatch(content_type) or not content_type.startswith(family):
         problems.append(
             DomainError(ErrorCode.UNSUPPORTED_FORMAT, f"{request.kind.value} uploads are {family}*.", "contentType")
         )
-    if len(request.filename) > FILENAME_MAX_LENGTH:
-        problems.append(DomainError(ErrorCode.TOO_LONG, "File names are at most 255 characters.", "filename"))
+    problems += [
+        problem
+        for problem in (
+            validation.check_text(request.filename, FILENAME_MAX_LENGTH, "filename"),
+            validation.check_text(request.alt_text, ALT_TEXT_MAX_LENGTH, "altText"),
+        )
+        if problem is not None
+    ]
     if problems:
         raise ValidationErrors(problems)
     return sha256
@@ -162,7 +171,13 @@ async def _verify_stored(stores: Stores, media: Media, etags: list[str]) -> None
                 raise DomainError(ErrorCode.UPLOAD_INCOMPLETE, "List every uploaded part.", "parts")
             await stores.media.complete_multipart(media.storage_key, media.upload_id, etags)
         info = await stores.media.stat(media.storage_key)
+        digest = await stores.media.sha256(media.storage_key) if info and info.size == media.byte_size else None
+    except ObjectMissing as error:
+        code = ErrorCode.UPLOAD_EXPIRED if expired else ErrorCode.UPLOAD_INCOMPLETE
+        raise DomainError(code, "The upload did not complete; upload the bytes again.", "mediaId") from error
     except StorageError as error:
+        if media.upload_id is None:
+            raise  # the store is unreachable: SERVICE_UNAVAILABLE, try again
         code = ErrorCode.UPLOAD_EXPIRED if expired else ErrorCode.UPLOAD_INCOMPLETE
         raise DomainError(code, "The upload did not complete; upload the bytes again.", "mediaId") from error
     if info is None:
@@ -171,7 +186,7 @@ async def _verify_stored(stores: Stores, media: Media, etags: list[str]) -> None
     if info.size != media.byte_size:
         await stores.media.delete_many([media.storage_key])
         raise DomainError(ErrorCode.UPLOAD_INCOMPLETE, "The upload is not the declared size.", "mediaId")
-    if await stores.media.sha256(media.storage_key) != media.sha256:
+    if digest != media.sha256:
         await stores.media.delete_many([media.storage_key])
         raise DomainError(ErrorCode.CHECKSUM_MISMATCH, "The bytes do not match the declared sha256.", "mediaId")
 
