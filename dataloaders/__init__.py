@@ -8,7 +8,6 @@ from dataloaders.posts import (
     FirstCommentsByPostIdLoader,
     HashtagsByPostIdLoader,
     MediaByPostIdLoader,
-    PostByIdLoader,
     PostCountsByUserIdLoader,
     ViewerHasLikedByPostIdLoader,
 )
@@ -23,7 +22,6 @@ class Loaders:
     user_by_username: UserByUsernameLoader
     relationship_by_user_id: RelationshipByUserIdLoader
     follow_counts_by_user_id: FollowCountsByUserIdLoader
-    post_by_id: PostByIdLoader
     media_by_post_id: MediaByPostIdLoader
     hashtags_by_post_id: HashtagsByPostIdLoader
     first_comments_by_post_id: FirstCommentsByPostIdLoader
@@ -37,7 +35,6 @@ class Loaders:
             user_by_username=UserByUsernameLoader(stores),
             relationship_by_user_id=RelationshipByUserIdLoader(stores, viewer_id),
             follow_counts_by_user_id=FollowCountsByUserIdLoader(stores),
-            post_by_id=PostByIdLoader(stores),
             media_by_post_id=MediaByPostIdLoader(stores),
             hashtags_by_post_id=HashtagsByPostIdLoader(stores),
             first_comments_by_post_id=FirstCommentsByPostIdLoader(stores),

@@ -7,15 +7,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dataloaders.base import QueryLoader
 from db import engagement as engagement_queries
 from db import posts as post_queries
-from db.content import Audience, Comment, Media, Post
+from db.content import Audience, Comment, Media
 from services.stores import Stores
 
 FIRST_COMMENTS = 2
-
-
-class PostByIdLoader(QueryLoader[int, Post | None]):
-    def __init__(self, stores: Stores) -> None:
-        super().__init__(stores, post_queries.posts_by_ids, None)
 
 
 class MediaByPostIdLoader(QueryLoader[int, list[Media]]):

@@ -4,28 +4,27 @@ from __future__ import annotations
 
 import dramatiq
 
+from jobs import names
 from jobs.broker import configure_broker
 from jobs.runtime import worker_stores
 from services import accounts, media_cleanup, media_processing
 
 configure_broker()
 
-MAINTENANCE = "maintenance"
 
-
-@dramatiq.actor(queue_name=MAINTENANCE, actor_name="prune_refresh_tokens", max_retries=5)
+@dramatiq.actor(queue_name=names.MAINTENANCE, actor_name=names.PRUNE_REFRESH_TOKENS, max_retries=5)
 async def prune_refresh_tokens(user_id: int) -> None:
     """Drop a user's expired refresh tokens; used ones stay until expiry to catch reuse."""
     await accounts.prune_expired_tokens(worker_stores(), user_id)
 
 
-@dramatiq.actor(queue_name="media", actor_name="process_media", max_retries=8, time_limit=15 * 60 * 1000)
+@dramatiq.actor(queue_name=names.MEDIA, actor_name=names.PROCESS_MEDIA, max_retries=8, time_limit=15 * 60 * 1000)
 async def process_media(media_id: int) -> None:
     """Verify and process one upload; storage errors are retried with backoff."""
     await media_processing.process_media(worker_stores(), media_id)
 
 
-@dramatiq.actor(queue_name="media", actor_name="purge_deleted_post", max_retries=8)
+@dramatiq.actor(queue_name=names.MEDIA, actor_name=names.PURGE_DELETED_POST, max_retries=8)
 async def purge_deleted_post(post_id: int) -> None:
     """Remove a deleted post's media and bytes."""
     await media_cleanup.purge_deleted_post(worker_stores(), post_id)

@@ -18,7 +18,7 @@ from db import users as user_queries
 from db.models import AccountStatus, RefreshToken, User
 from graph import GraphUnavailable
 from graph import social as graph_social
-from jobs import queue
+from jobs import names, queue
 from services import ratelimit, tokens, validation
 from services.errors import DomainError, ErrorCode, ValidationErrors
 from services.stores import Stores
@@ -152,7 +152,7 @@ async def log_in(stores: Stores, *, username_or_email: str, password: str, clien
         user.last_login_at = _utcnow()
         result = await _issue(session, stores, user, tokens.new_family_id())
     await ratelimit.reset(stores.redis, account_key)
-    await queue.enqueue("maintenance", "prune_refresh_tokens", result.user.id)
+    await queue.enqueue(names.MAINTENANCE, names.PRUNE_REFRESH_TOKENS, result.user.id)
     return result
 
 

@@ -105,9 +105,12 @@ def check_dimensions(size: tuple[int, int], max_pixels: int) -> None:
 
 
 def variant_widths(original_width: int, widths: Sequence[int]) -> list[int]:
-    """The configured widths that need no upscaling, smallest first; the original's own if it is narrower."""
-    fitting = sorted({w for w in widths if 0 < w <= original_width})
-    return fitting or [original_width]
+    """One width per configured slot, capped at the original's (never upscaled), smallest first.
+
+    A 1000 px photo gets 150/320/640/1000, so clients asking for the 1080 slot still get
+    the sharpest copy there is rather than the 640 one.
+    """
+    return sorted({min(w, original_width) for w in widths if w > 0}) or [original_width]
 
 
 def _identify(data: bytes) -> ImageFile.ImageFile:

@@ -9,12 +9,11 @@ from sqlalchemy.exc import IntegrityError
 
 from db import posts as post_queries
 from db.content import Audience, MediaStatus, Post
+from jobs import names
 from services import captions, outbox, validation
 from services.errors import DomainError, ErrorCode, ValidationErrors
 from services.stores import Stores
 
-MEDIA_QUEUE = "media"
-PURGE_ACTOR = "purge_deleted_post"
 LOCATION_MAX_LENGTH = 200
 ALT_TEXT_MAX_LENGTH = 1000  # the column's width
 IDEMPOTENCY_KEY_MAX_LENGTH = 128
@@ -124,7 +123,7 @@ async def _insert_post(stores: Stores, author_id: int, request: NewPost) -> Post
     return post
 
 
-async def _own_post(stores: Stores, session_post: Post | None, author_id: int) -> Post:
+def _own_post(session_post: Post | None, author_id: int) -> Post:
     if session_post is None or session_post.author_id != author_id or session_post.deleted_at is not None:
         raise DomainError(ErrorCode.NOT_FOUND, "No such post.", "postId")
     return session_post
@@ -149,7 +148,7 @@ async def edit_post(
     if problems:
         raise ValidationErrors(problems)
     async with stores.sessions.begin() as session:
-        post = await _own_post(stores, (await post_queries.posts_by_ids(session, [post_id])).get(post_id), author_id)
+        post = _own_post((await post_queries.posts_by_ids(session, [post_id])).get(post_id), author_id)
         if alt_texts:
             media = {row.id: row for row in (await post_queries.media_of_posts(session, [post_id]))[post_id]}
             for media_id, text in alt_texts.items():
@@ -169,8 +168,8 @@ async def edit_post(
 async def delete_post(stores: Stores, author_id: int, post_id: int) -> int:
     """Hide the post at once; its media bytes are removed later by a job."""
     async with stores.sessions.begin() as session:
-        post = await _own_post(stores, (await post_queries.posts_by_ids(session, [post_id])).get(post_id), author_id)
+        post = _own_post((await post_queries.posts_by_ids(session, [post_id])).get(post_id), author_id)
         post.deleted_at = dt.datetime.now(dt.UTC)
-        event = outbox.record(session, MEDIA_QUEUE, PURGE_ACTOR, post.id)
+        event = outbox.record(session, names.MEDIA, names.PURGE_DELETED_POST, post.id)
     await outbox.dispatch(stores, [event])
     return post.id

@@ -1,7 +1,7 @@
 """The upload flow: presigned direct-to-storage uploads, verified on completion.
 
-Bytes are stored once per owner and content (the key carries the sha256), so a second
-upload of the same photo costs nothing and is ready at once.
+Bytes are stored once per owner and content (the key carries the sha256): once a photo is
+READY, uploading the same bytes again costs nothing and is READY at once.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from db import media as media_queries
 from db.content import Media, MediaKind, MediaStatus
+from jobs import names
 from services import outbox, validation
 from services.errors import DomainError, ErrorCode, ValidationErrors
 from services.stores import Stores
@@ -22,8 +23,6 @@ SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 CONTENT_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}")
 ALT_TEXT_MAX_LENGTH = 1000  # the column's width
 FILENAME_MAX_LENGTH = 255
-PROCESS_QUEUE = "media"
-PROCESS_ACTOR = "process_media"
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +157,7 @@ async def complete_upload(stores: Stores, owner_id: int, media_id: int, etags: l
         await _verify_stored(stores, media, etags)
         media.status = MediaStatus.PROCESSING
         media.upload_id = None
-        event = outbox.record(session, PROCESS_QUEUE, PROCESS_ACTOR, media.id)
+        event = outbox.record(session, names.MEDIA, names.PROCESS_MEDIA, media.id)
     await outbox.dispatch(stores, [event])
     return media
 
@@ -227,6 +226,6 @@ async def upload_image(
         session.add(media)
         await session.flush()
         await session.refresh(media)
-        event = outbox.record(session, PROCESS_QUEUE, PROCESS_ACTOR, media.id)
+        event = outbox.record(session, names.MEDIA, names.PROCESS_MEDIA, media.id)
     await outbox.dispatch(stores, [event])
     return media

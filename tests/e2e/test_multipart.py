@@ -1,6 +1,6 @@
 """GraphQL multipart requests over real HTTP, against a throwaway schema with Upload arguments.
 
-The product schema has no upload field yet, so a tiny one is mounted on the same transport.
+A tiny schema of its own is mounted on the same transport, so the transport is tested apart from uploadMedia.
 """
 
 from __future__ import annotations

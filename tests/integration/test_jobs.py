@@ -9,7 +9,7 @@ import dramatiq
 from sqlalchemy import func, select
 
 from db.models import RefreshToken
-from jobs import actors, queue
+from jobs import names, queue
 from jobs.broker import configure_broker
 from services import accounts
 from services.stores import Stores
@@ -28,9 +28,9 @@ async def test_prune_refresh_tokens_drops_only_expired_ones(stores: Stores, work
                 expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=1),
             )
         )
-    assert await queue.enqueue(actors.MAINTENANCE, "prune_refresh_tokens", session.user.id)
+    assert await queue.enqueue(names.MAINTENANCE, "prune_refresh_tokens", session.user.id)
     broker = configure_broker()
-    await asyncio.to_thread(broker.join, actors.MAINTENANCE, timeout=20_000)
+    await asyncio.to_thread(broker.join, names.MAINTENANCE, timeout=20_000)
     await asyncio.to_thread(worker.join)
     async with stores.sessions() as db:
         families = list(await db.scalars(select(RefreshToken.family_id).where(RefreshToken.user_id == session.user.id)))
@@ -44,7 +44,7 @@ async def test_running_the_job_twice_is_harmless(stores: Stores, worker: dramati
         stores, username="twice", email="t@example.com", password="long-enough-pw", full_name=""
     )
     for _ in range(2):
-        assert await queue.enqueue(actors.MAINTENANCE, "prune_refresh_tokens", session.user.id)
-    await asyncio.to_thread(configure_broker().join, actors.MAINTENANCE, timeout=20_000)
+        assert await queue.enqueue(names.MAINTENANCE, "prune_refresh_tokens", session.user.id)
+    await asyncio.to_thread(configure_broker().join, names.MAINTENANCE, timeout=20_000)
     async with stores.sessions() as db:
         assert await db.scalar(select(func.count()).select_from(RefreshToken)) == 1

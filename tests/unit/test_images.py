@@ -52,7 +52,7 @@ def test_orientation_is_applied_and_metadata_stripped() -> None:
     result = process(data)
 
     assert (result.format, result.width, result.height) == ("JPEG", 200, 400)
-    assert [(v.width, v.height) for v in result.variants] == [(150, 300)]
+    assert [(v.width, v.height) for v in result.variants] == [(150, 300), (200, 400)]
     for variant in result.variants:
         picture = opened(variant)
         assert not picture.getexif()
@@ -64,7 +64,7 @@ def test_orientation_is_applied_and_metadata_stripped() -> None:
 
 @pytest.mark.parametrize(
     ("width", "expected"),
-    [(2000, [150, 320, 640, 1080]), (1080, [150, 320, 640, 1080]), (500, [150, 320]), (100, [100])],
+    [(2000, [150, 320, 640, 1080]), (1080, [150, 320, 640, 1080]), (500, [150, 320, 500]), (100, [100])],
 )
 def test_variants_never_upscale_and_keep_the_aspect_ratio(width: int, expected: list[int]) -> None:
     height = width * 2 // 3
@@ -95,7 +95,7 @@ def test_transparent_png_becomes_webp_with_alpha() -> None:
     result = process(samples.encode(picture, "PNG"))
 
     assert result.format == "PNG"
-    assert [(v.width, v.content_type) for v in result.variants] == [(150, "image/webp")]
+    assert [(v.width, v.content_type) for v in result.variants] == [(150, "image/webp"), (300, "image/webp")]
     variant = opened(result.variants[0])
     assert variant.mode == "RGBA"
     assert samples.pixel(variant, (10, 50))[3] == 255
@@ -124,7 +124,7 @@ def test_other_accepted_formats(format: str) -> None:
     result = process(samples.encode(samples.gradient(200, 100), format))
 
     assert (result.format, result.width, result.height) == (format, 200, 100)
-    assert [v.width for v in result.variants] == [150]
+    assert [v.width for v in result.variants] == [150, 200]
 
 
 def test_sixteen_bit_grey_and_cmyk_keep_their_tones() -> None:
@@ -203,6 +203,6 @@ def test_process_picture_leaves_the_callers_picture_alone() -> None:
 
     result = process_picture(picture, format="JPEG", widths=WIDTHS)
 
-    assert [(v.width, v.height) for v in result.variants] == [(150, 75)]
+    assert [(v.width, v.height) for v in result.variants] == [(150, 75), (200, 100)]
     assert b"taken at home" not in result.variants[0].data
     assert picture.info["comment"] == b"taken at home"
