@@ -23,11 +23,13 @@ def bind_broker(redis_url: str | None) -> dramatiq.Broker:
     """
     previous = dramatiq.broker.global_broker
     broker: dramatiq.Broker = RedisBroker(url=redis_url, namespace=NAMESPACE) if redis_url else StubBroker()
-    # These stop before AsyncIO does, while their event loop still runs.
+    # Dramatiq runs before_* hooks in this order and after_* hooks in reverse: the relay stops
+    # (before_worker_shutdown) while the loop runs; the stores close (after_worker_shutdown,
+    # once jobs have finished) before AsyncIO stops the loop.
     broker.add_middleware(OutboxRelay())
     broker.add_middleware(OutboxAck())
-    broker.add_middleware(WorkerStores())
     broker.add_middleware(AsyncIO())
+    broker.add_middleware(WorkerStores())
     dramatiq.set_broker(broker)
     if previous is not None:
         for actor in previous.actors.values():

@@ -4,7 +4,7 @@ rows that were never enqueued or whose job was lost."""
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
+import contextlib
 import logging
 from typing import Any
 
@@ -34,17 +34,29 @@ class OutboxRelay(dramatiq.Middleware):
     """Polls the outbox from each worker process; SKIP LOCKED keeps relays from colliding."""
 
     def __init__(self) -> None:
-        self._task: concurrent.futures.Future[None] | None = None
+        self._task: asyncio.Task[None] | None = None
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         loop_thread = get_event_loop_thread()
         if loop_thread is not None:
-            self._task = asyncio.run_coroutine_threadsafe(_relay_forever(), loop_thread.loop)
+            self._task = loop_thread.run_coroutine(_start())
 
     def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            self._task = None
+        # Wait until the relay has let go of its connection: the store clients close next.
+        loop_thread = get_event_loop_thread()
+        if self._task is not None and loop_thread is not None:
+            loop_thread.run_coroutine(_stop(self._task))
+        self._task = None
+
+
+async def _start() -> asyncio.Task[None]:
+    return asyncio.create_task(_relay_forever())
+
+
+async def _stop(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def _relay_forever() -> None:

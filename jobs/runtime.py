@@ -18,9 +18,11 @@ def worker_stores() -> Stores:
 
 
 class WorkerStores(dramatiq.Middleware):
-    """Closes the worker's store clients; must run before AsyncIO stops the loop."""
+    """Closes the worker's store clients once its jobs have finished (after_worker_shutdown
+    comes after the worker threads are joined), before AsyncIO stops the loop (registered
+    after it, so its after_* hook runs first)."""
 
-    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+    def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         if worker_stores.cache_info().currsize == 0:
             return
         loop_thread = get_event_loop_thread()
