@@ -56,9 +56,12 @@ async def prepare_stores(settings: Settings, *, seed: bool) -> None:
     """Apply graph constraints and create the S3 bucket if missing (migrations run before,
     synchronously); optionally seed the demo data."""
     from graph.constraints import ensure_constraints
+    from jobs.broker import bind_broker
     from services.seed import seed_demo
     from services.stores import open_stores
 
+    # The demo's follows owe jobs (timeline backfills): send them to this stack's broker.
+    bind_broker(settings.redis_url)
     stores = open_stores(settings)
     try:
         await ensure_constraints(stores.graph)

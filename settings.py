@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -89,6 +90,16 @@ class Settings(BaseSettings):
     max_hashtags: int = 30
     max_mentions: int = 20
     max_media_per_post: int = 20
+
+    # Home feed (DESIGN.md section 3: fan-out and feed read)
+    timeline_max_items: int = Field(default=800, ge=1)  # post ids kept per timeline
+    celebrity_threshold: int = Field(default=10_000, ge=1)  # followers from which posts are pulled
+    feed_active_days: int = Field(default=14, ge=1)  # fan-out reaches users signed in this recently
+    feed_context_ttl_seconds: int = Field(default=600, ge=1)  # cached follows/blocks per viewer
+    feed_top_window: int = Field(default=500, ge=1)  # newest posts re-ranked by order: TOP
+    fanout_page_size: int = Field(default=1000, ge=1)  # followers read and written per batch
+    backfill_posts: int = Field(default=40, ge=0)  # recent posts a new follow brings in
+    feed_strategy: Literal["hybrid", "pull"] = "hybrid"  # "pull" is the benchmark's baseline
 
     # Background jobs
     outbox_redeliver_seconds: int = 1800  # longer than any job's time limit (media: 15 min)

@@ -11,7 +11,7 @@ from dataloaders.posts import (
     PostCountsByUserIdLoader,
     ViewerHasLikedByPostIdLoader,
 )
-from dataloaders.social import FollowCountsByUserIdLoader, RelationshipByUserIdLoader
+from dataloaders.social import FollowCountsByUserIdLoader, HiddenByUserIdLoader, RelationshipByUserIdLoader
 from dataloaders.users import UserByIdLoader, UserByUsernameLoader
 from services.stores import Stores
 
@@ -21,6 +21,7 @@ class Loaders:
     user_by_id: UserByIdLoader
     user_by_username: UserByUsernameLoader
     relationship_by_user_id: RelationshipByUserIdLoader
+    hidden_by_user_id: HiddenByUserIdLoader
     follow_counts_by_user_id: FollowCountsByUserIdLoader
     media_by_post_id: MediaByPostIdLoader
     hashtags_by_post_id: HashtagsByPostIdLoader
@@ -34,6 +35,7 @@ class Loaders:
             user_by_id=UserByIdLoader(stores),
             user_by_username=UserByUsernameLoader(stores),
             relationship_by_user_id=RelationshipByUserIdLoader(stores, viewer_id),
+            hidden_by_user_id=HiddenByUserIdLoader(stores, viewer_id),
             follow_counts_by_user_id=FollowCountsByUserIdLoader(stores),
             media_by_post_id=MediaByPostIdLoader(stores),
             hashtags_by_post_id=HashtagsByPostIdLoader(stores),

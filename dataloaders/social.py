@@ -38,3 +38,27 @@ class FollowCountsByUserIdLoader(DataLoader[int, tuple[int, int]]):
     async def _load(self, ids: list[int]) -> list[tuple[int, int]]:
         counts = await follow_counts.get_many(self._stores, ids)
         return [counts[uid] for uid in ids]
+
+
+class HiddenByUserIdLoader(DataLoader[int, bool]):
+    """Whether a block stands between the viewer and each user. A page that already knows
+    the viewer's blocks (the feed caches them) says so, and then no graph call is made."""
+
+    def __init__(self, stores: Stores, viewer_id: int | None) -> None:
+        super().__init__(load_fn=self._load)
+        self._stores = stores
+        self._viewer_id = viewer_id
+        self._known: frozenset[int] | None = None
+
+    def know(self, hidden: frozenset[int]) -> None:
+        self._known = hidden
+
+    async def _load(self, ids: list[int]) -> list[bool]:
+        if self._known is not None:
+            return [uid in self._known for uid in ids]
+        viewer = self._viewer_id
+        others = [uid for uid in ids if uid != viewer]
+        if viewer is None or not others:
+            return [False for _ in ids]
+        found = await graph_social.relationships(self._stores.graph, viewer, others)
+        return [found[uid].blocked_either_way if uid in found else False for uid in ids]

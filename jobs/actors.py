@@ -7,7 +7,7 @@ import dramatiq
 from jobs import names
 from jobs.broker import configure_broker
 from jobs.runtime import worker_stores
-from services import accounts, media_cleanup, media_processing
+from services import accounts, fanout, media_cleanup, media_processing
 
 configure_broker()
 
@@ -28,3 +28,33 @@ async def process_media(media_id: int) -> None:
 async def purge_deleted_post(post_id: int) -> None:
     """Remove a deleted post's media and bytes."""
     await media_cleanup.purge_deleted_post(worker_stores(), post_id)
+
+
+@dramatiq.actor(queue_name=names.FEED, actor_name=names.FAN_OUT_POST, max_retries=8)
+async def fan_out_post(post_id: int) -> None:
+    """Write a new post into followers' timelines; repeating adds nothing twice."""
+    await fanout.fan_out_post(worker_stores(), post_id)
+
+
+@dramatiq.actor(queue_name=names.FEED, actor_name=names.RETRACT_POST, max_retries=8)
+async def retract_post(post_id: int) -> None:
+    """Take a deleted post out of every timeline."""
+    await fanout.retract_post(worker_stores(), post_id)
+
+
+@dramatiq.actor(queue_name=names.FEED, actor_name=names.BACKFILL_FOLLOW, max_retries=8)
+async def backfill_follow(follower_id: int, followee_id: int) -> None:
+    """Bring a newly followed author's recent posts into the follower's timeline."""
+    await fanout.backfill_follow(worker_stores(), follower_id, followee_id)
+
+
+@dramatiq.actor(queue_name=names.FEED, actor_name=names.PRUNE_UNFOLLOW, max_retries=8)
+async def prune_unfollow(follower_id: int, followee_id: int) -> None:
+    """Take an unfollowed author's posts out of the former follower's timeline."""
+    await fanout.prune_unfollow(worker_stores(), follower_id, followee_id)
+
+
+@dramatiq.actor(queue_name=names.FEED, actor_name=names.PRUNE_BLOCK, max_retries=8)
+async def prune_block(blocker_id: int, blocked_id: int) -> None:
+    """Take each user's posts out of the other's timeline after a block."""
+    await fanout.prune_block(worker_stores(), blocker_id, blocked_id)

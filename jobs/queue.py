@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from dramatiq import Message
+from dramatiq.errors import DramatiqError
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ async def enqueue(queue_name: str, actor_name: str, *args: Any, options: dict[st
 
     try:
         await asyncio.to_thread(configure_broker().enqueue, message)
-    except (RedisError, OSError) as error:
+    except (RedisError, OSError, DramatiqError) as error:
         log.warning("could not enqueue %s: %s", actor_name, error)
         return False
     return True

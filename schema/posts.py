@@ -11,6 +11,7 @@ from strawberry import relay
 from db.content import Audience
 from db.content import Comment as CommentRow
 from db.content import Post as PostRow
+from graph.social import Relationship
 from schema.context import Context
 from schema.media import Media
 from schema.relay import Connection, encode_cursor, page_request
@@ -25,11 +26,11 @@ async def _shown_authors(info: Info, author_ids: Sequence[int]) -> dict[int, Use
     """Authors the viewer may see: comments and likes of blocked people are left out."""
     context = info.context
     rows = await context.loaders.user_by_id.load_many(list(author_ids))
-    relationships = await context.loaders.relationship_by_user_id.load_many(list(author_ids))
+    hidden = await context.loaders.hidden_by_user_id.load_many(list(author_ids))
     return {
         row.id: User.from_row(row)
-        for row, relationship in zip(rows, relationships, strict=True)
-        if row is not None and privacy.can_view_profile(context.viewer_id, row, relationship)
+        for row, blocked in zip(rows, hidden, strict=True)
+        if row is not None and privacy.can_view_profile(context.viewer_id, row, Relationship(blocking=blocked))
     }
 
 

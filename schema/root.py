@@ -6,9 +6,10 @@ import strawberry
 from strawberry import relay
 from strawberry.permission import BasePermission
 
-from resolvers import accounts, posts, social, users
+from resolvers import accounts, feed, posts, social, users
 from resolvers import node as nodes
 from schema.accounts import AuthPayload, LogOutPayload, UpdateProfilePayload
+from schema.feed import FeedConnection
 from schema.media import CreateUploadPayload, MediaPayload
 from schema.permissions import IsAuthenticated
 from schema.post_inputs import CommentPayload, DeleteCommentPayload, DeletePostPayload, PostPayload
@@ -126,7 +127,16 @@ class PostMutations:
 
 
 @strawberry.type
-class Query(UserQueries, PostQueries):
+class FeedQueries:
+    feed: FeedConnection = strawberry.field(
+        resolver=feed.home_feed,
+        permission_classes=AUTHENTICATED,
+        description="The viewer's home feed: their own posts and those of the people they follow.",
+    )
+
+
+@strawberry.type
+class Query(UserQueries, PostQueries, FeedQueries):
     pass
 
 

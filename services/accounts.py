@@ -55,6 +55,9 @@ def _utcnow() -> dt.datetime:
 
 
 async def _issue(session: AsyncSession, stores: Stores, user: User, family_id: str) -> Session:
+    # Signing up, logging in and refreshing all count as signing in: fan-out reaches only
+    # users who did so recently (settings.feed_active_days).
+    user.last_login_at = _utcnow()
     refresh = tokens.new_refresh_token()
     session.add(
         RefreshToken(
@@ -149,7 +152,6 @@ async def log_in(stores: Stores, *, username_or_email: str, password: str, clien
         user = (await user_queries.by_ids(session, [found.id]))[found.id]
         if rehashed is not None:
             user.password_hash = rehashed
-        user.last_login_at = _utcnow()
         result = await _issue(session, stores, user, tokens.new_family_id())
     await ratelimit.reset(stores.redis, account_key)
     await queue.enqueue(names.MAINTENANCE, names.PRUNE_REFRESH_TOKENS, result.user.id)

@@ -33,6 +33,14 @@ def record(session: AsyncSession, queue_name: str, actor: str, *args: Any) -> Ou
     return event
 
 
+async def emit(stores: Stores, queue_name: str, actor: str, *args: Any) -> None:
+    """Record and send a job owed by a write made outside Postgres (the graph). That write
+    is idempotent, so if this fails the client's retry repeats both and they converge."""
+    async with stores.sessions.begin() as session:
+        event = record(session, queue_name, actor, *args)
+    await dispatch(stores, [event])
+
+
 async def dispatch(stores: Stores, events: Sequence[OutboxEvent]) -> None:
     """Enqueue just-committed events at once; what fails here the relay sends later."""
     sent = [event.id for event in events if await _send(event)]

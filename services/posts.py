@@ -120,6 +120,8 @@ async def _insert_post(stores: Stores, author_id: int, request: NewPost) -> Post
         await post_queries.replace_caption_links(session, post.id, captions.hashtags(request.caption), mentioned)
         await session.flush()
         await session.refresh(post)
+        event = outbox.record(session, names.FEED, names.FAN_OUT_POST, post.id)
+    await outbox.dispatch(stores, [event])
     return post
 
 
@@ -170,6 +172,9 @@ async def delete_post(stores: Stores, author_id: int, post_id: int) -> int:
     async with stores.sessions.begin() as session:
         post = _own_post((await post_queries.posts_by_ids(session, [post_id])).get(post_id), author_id)
         post.deleted_at = dt.datetime.now(dt.UTC)
-        event = outbox.record(session, names.MEDIA, names.PURGE_DELETED_POST, post.id)
-    await outbox.dispatch(stores, [event])
+        events = [
+            outbox.record(session, names.MEDIA, names.PURGE_DELETED_POST, post.id),
+            outbox.record(session, names.FEED, names.RETRACT_POST, post.id),
+        ]
+    await outbox.dispatch(stores, events)
     return post.id

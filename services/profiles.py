@@ -10,7 +10,8 @@ from sqlalchemy import func
 from db import users as user_queries
 from db.models import User
 from graph import social as graph_social
-from services import follow_counts, validation
+from jobs import names
+from services import feed_sources, follow_counts, outbox, validation
 from services.errors import DomainError, ErrorCode, ValidationErrors
 from services.stores import Stores
 
@@ -58,4 +59,7 @@ async def update_profile(stores: Stores, user_id: int, changes: ProfileChanges) 
         accepted = await graph_social.approve_all_requests(stores.graph, user_id, int(time.time() * 1000))
         if accepted:
             await follow_counts.invalidate(stores, user_id, *accepted)
+            await feed_sources.forget_contexts(stores, *accepted)
+            for follower_id in accepted:
+                await outbox.emit(stores, names.FEED, names.BACKFILL_FOLLOW, follower_id, user_id)
     return user

@@ -9,7 +9,8 @@ from db import users as user_queries
 from db.models import AccountStatus, User
 from graph import social as graph_social
 from graph.social import FollowOutcome
-from services import follow_counts
+from jobs import names
+from services import feed_sources, follow_counts, outbox
 from services.errors import DomainError, ErrorCode
 from services.stores import Stores
 
@@ -61,7 +62,20 @@ async def follow(stores: Stores, viewer_id: int, target_id: int) -> tuple[Follow
             raise DomainError(ErrorCode.BLOCKED, "Unblock this account to follow it.", "userId")
         raise _not_found()
     await follow_counts.invalidate(stores, viewer_id, target_id)
+    if outcome is FollowOutcome.FOLLOWING:
+        await _followed(stores, viewer_id, target_id)
     return FollowStatus(outcome.value), target
+
+
+async def _followed(stores: Stores, follower_id: int, followee_id: int) -> None:
+    await feed_sources.forget_contexts(stores, follower_id)
+    await outbox.emit(stores, names.FEED, names.BACKFILL_FOLLOW, follower_id, followee_id)
+
+
+async def _unfollowed(stores: Stores, follower_id: int, followee_id: int) -> None:
+    # The read path stops showing the author's posts as soon as the context is dropped.
+    await feed_sources.forget_contexts(stores, follower_id)
+    await outbox.emit(stores, names.FEED, names.PRUNE_UNFOLLOW, follower_id, followee_id)
 
 
 async def unfollow(stores: Stores, viewer_id: int, target_id: int) -> User:
@@ -69,6 +83,7 @@ async def unfollow(stores: Stores, viewer_id: int, target_id: int) -> User:
     target = await _visible_target(stores, viewer_id, target_id)
     await graph_social.unfollow(stores.graph, viewer_id, target_id)
     await follow_counts.invalidate(stores, viewer_id, target_id)
+    await _unfollowed(stores, viewer_id, target_id)
     return target
 
 
@@ -80,6 +95,7 @@ async def approve_follow_request(stores: Stores, viewer_id: int, requester_id: i
         if not relationship.followed_by:
             raise DomainError(ErrorCode.NOT_FOUND, "No pending request from this user.", "userId")
     await follow_counts.invalidate(stores, viewer_id, requester_id)
+    await _followed(stores, requester_id, viewer_id)
     return requester
 
 
@@ -94,6 +110,7 @@ async def remove_follower(stores: Stores, viewer_id: int, follower_id: int) -> U
     follower = await _visible_target(stores, viewer_id, follower_id)
     await graph_social.remove_follower(stores.graph, viewer_id, follower_id)
     await follow_counts.invalidate(stores, viewer_id, follower_id)
+    await _unfollowed(stores, follower_id, viewer_id)
     return follower
 
 
@@ -107,12 +124,15 @@ async def block(stores: Stores, viewer_id: int, target_id: int) -> User | None:
     target = await _load_target(stores, target_id)
     await graph_social.block(stores.graph, viewer_id, target_id, _now_ms())
     await follow_counts.invalidate(stores, viewer_id, target_id)
+    await feed_sources.forget_contexts(stores, viewer_id, target_id)
+    await outbox.emit(stores, names.FEED, names.PRUNE_BLOCK, viewer_id, target_id)
     return None if await _hidden_from(stores, viewer_id, target_id) else target
 
 
 async def unblock(stores: Stores, viewer_id: int, target_id: int) -> User | None:
     target = await _load_target(stores, target_id)
     await graph_social.unblock(stores.graph, viewer_id, target_id)
+    await feed_sources.forget_contexts(stores, viewer_id, target_id)
     return None if await _hidden_from(stores, viewer_id, target_id) else target
 
 
@@ -123,10 +143,12 @@ async def add_close_friend(stores: Stores, viewer_id: int, friend_id: int) -> Us
     friend = await _visible_target(stores, viewer_id, friend_id)
     if await graph_social.add_close_friend(stores.graph, viewer_id, friend_id, _now_ms()) is FollowOutcome.BLOCKED:
         raise DomainError(ErrorCode.BLOCKED, "Unblock this account first.", "userId")
+    await feed_sources.forget_contexts(stores, friend_id)
     return friend
 
 
 async def remove_close_friend(stores: Stores, viewer_id: int, friend_id: int) -> User:
     friend = await _load_target(stores, friend_id)
     await graph_social.remove_close_friend(stores.graph, viewer_id, friend_id)
+    await feed_sources.forget_contexts(stores, friend_id)
     return friend

@@ -1,0 +1,107 @@
+"""Where a feed page's candidates come from: the viewer's timeline in Redis, a rebuild of it
+from the graph and Postgres when it is missing, or (the benchmark's baseline, and the way
+through a Redis outage) the pull model, which asks the graph and Postgres every time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+
+from redis.exceptions import RedisError
+
+from db import feed as feed_queries
+from graph import feed as graph_feed
+from services.stores import Stores
+from services.timelines import Entry, FeedContext, Timelines, Window
+
+log = logging.getLogger(__name__)
+
+
+def timelines(stores: Stores) -> Timelines:
+    settings = stores.settings
+    return Timelines(stores.redis, settings.timeline_max_items, settings.feed_active_days * 24 * 3600)
+
+
+async def relations(stores: Stores, viewer_id: int) -> FeedContext:
+    """The viewer's feed context, read from the graph."""
+    found = await graph_feed.feed_relations(stores.graph, viewer_id, stores.settings.celebrity_threshold)
+    return FeedContext(
+        following=found.following,
+        celebrities=found.celebrities,
+        close_friend_of=found.close_friend_of,
+        hidden=found.hidden,
+    )
+
+
+async def _newest(
+    stores: Stores, viewer_id: int, context: FeedContext, authors: Collection[int], *, below: int | None, limit: int
+) -> list[Entry]:
+    async with stores.sessions() as session:
+        rows = await feed_queries.newest_entries(
+            session,
+            viewer_id,
+            authors=[viewer_id, *authors],
+            close_friend_of=context.close_friend_of,
+            below=below,
+            limit=limit,
+        )
+    return [Entry(post_id, author_id) for post_id, author_id in rows]
+
+
+def _window(entries: list[Entry], context: FeedContext, below: int | None, want: int) -> Window:
+    older = [entry for entry in entries if below is None or entry.post_id < below]
+    taken = older[:want]
+    more = len(older) > want
+    return Window(entries=taken, context=context, more=more, floor=taken[-1].post_id if more and taken else 0)
+
+
+async def window(stores: Stores, viewer_id: int, below: int | None, want: int) -> Window:
+    """Up to ``want`` timeline entries older than ``below``, with the viewer's context."""
+    if stores.settings.feed_strategy == "pull":
+        return await pulled(stores, viewer_id, below, want)
+    tl = timelines(stores)
+    try:
+        found = await tl.read(viewer_id, below, want)
+        if isinstance(found, Window):
+            return found
+        return await rebuild(stores, tl, viewer_id, found, below=below, want=want)
+    except RedisError:
+        log.warning("redis unavailable; serving the feed by the pull model", extra={"viewer_id": viewer_id})
+        return await pulled(stores, viewer_id, below, want)
+
+
+async def pulled(stores: Stores, viewer_id: int, below: int | None, want: int) -> Window:
+    """The pull model: every followed author's newest posts, read now; nothing is cached."""
+    context = await relations(stores, viewer_id)
+    entries = await _newest(stores, viewer_id, context, context.following, below=below, limit=want + 1)
+    # Everything comes from the query above: nothing is left to pull at page time.
+    bare = FeedContext(close_friend_of=context.close_friend_of, hidden=context.hidden)
+    return _window(entries, bare, None, want)
+
+
+async def rebuild(
+    stores: Stores, tl: Timelines, viewer_id: int, generation: str, *, below: int | None, want: int
+) -> Window:
+    """Rebuild a missing timeline and context, and answer this request from the rebuild.
+
+    The timeline is marked as being rebuilt before Postgres is read, so posts fanned out
+    meanwhile land in it and are kept; the context is stored only if no relationship
+    changed since ``generation`` was read.
+    """
+    await tl.begin_rebuild(viewer_id)
+    context = await relations(stores, viewer_id)
+    pushed_authors = context.following - context.celebrities
+    entries = await _newest(stores, viewer_id, context, pushed_authors, below=None, limit=tl.max_items)
+    await tl.finish_rebuild(viewer_id, entries)
+    await tl.store_context(viewer_id, context, generation, stores.settings.feed_context_ttl_seconds)
+    log.info("timeline rebuilt", extra={"viewer_id": viewer_id, "entries": len(entries)})
+    return _window(entries, context, below, want)
+
+
+async def forget_contexts(stores: Stores, *user_ids: int) -> None:
+    """Drop cached feed contexts after a relationship changed. A Redis outage must not fail
+    the change: the jobs it owes drop them again, and contexts expire on their own."""
+    try:
+        await timelines(stores).invalidate_context(*user_ids)
+    except RedisError:
+        log.warning("redis unavailable; feed contexts not invalidated", extra={"user_ids": list(user_ids)})
