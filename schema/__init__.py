@@ -6,7 +6,14 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, ValidationCache
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.types import ExecutionContext
 
 from schema.extensions import ErrorShaping
@@ -24,13 +31,24 @@ class ShutterSchema(strawberry.Schema):
         return None
 
 
+CACHED_DOCUMENTS = 256
+
+
 def build_schema(settings: Settings) -> ShutterSchema:
-    # Factories, so each operation gets fresh extension instances.
+    # The guards' rules are made once: the validation cache is keyed by the rule classes,
+    # and limiters built per operation would make new ones every time (and never hit).
+    guards = (
+        QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules
+        + MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules
+    )
+    # Factories, so each operation gets fresh extension instances; the caches they use
+    # are shared (module-level LRU caches in Strawberry). A document's text is parsed and
+    # validated once, then reused: the parse keeps the token limit in its cache key.
     extensions: list[Any] = [
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-        lambda: ValidationCache(maxsize=256),
+        lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
+        lambda: AddValidationRules(guards),
+        lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
         ErrorShaping,
     ]
     return ShutterSchema(query=Query, mutation=Mutation, types=[User, Post, Comment, Media], extensions=extensions)
