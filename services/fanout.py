@@ -6,9 +6,10 @@ authors), so correctness never waits for them; they keep timelines small and rig
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator
 
 from db import feed as feed_queries
 from db import posts as post_queries
@@ -25,19 +26,10 @@ from services.timelines import Entry
 log = logging.getLogger(__name__)
 
 
-async def _followers(stores: Stores, author_id: int, *, close_friends_only: bool = False) -> AsyncIterator[list[int]]:
-    """Every follower of the author, a page at a time, in follower id order."""
-    after: int | None = None
+async def _followers(stores: Stores, author_id: int, *, close_friends_only: bool = False) -> list[list[int]]:
+    """Every follower of the author, a page at a time."""
     size = stores.settings.fanout_page_size
-    while True:
-        page = await graph_feed.followers_page(
-            stores.graph, author_id, after, size, close_friends_only=close_friends_only
-        )
-        if page:
-            yield page
-        if len(page) < size:
-            return
-        after = page[-1]
+    return await graph_feed.follower_pages(stores.graph, author_id, size, close_friends_only=close_friends_only)
 
 
 async def _is_celebrity(stores: Stores, author_id: int) -> bool:
@@ -70,10 +62,23 @@ async def fan_out_post(stores: Stores, post_id: int) -> int:
     if celebrity:
         return written
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=stores.settings.feed_active_days)
-    async for page in _followers(stores, post.author_id, close_friends_only=post.audience is Audience.CLOSE_FRIENDS):
-        async with stores.sessions() as session:
-            active = await feed_queries.active_user_ids(session, page, since)
-        written += await tl.push(active, [entry])
+    pages = await _followers(stores, post.author_id, close_friends_only=post.audience is Audience.CLOSE_FRIENDS)
+    # Postgres picks the next page's active followers while Redis takes this page's writes.
+    writing: asyncio.Task[int] | None = None
+    try:
+        for page in pages:
+            async with stores.sessions() as session:
+                active = await feed_queries.active_user_ids(session, page, since)
+            if writing is not None:
+                written += await writing
+            writing = asyncio.create_task(tl.push(active, [entry]))
+        if writing is not None:
+            written += await writing
+    finally:
+        if writing is not None and not writing.done():
+            writing.cancel()  # a failed page ends the job; its retry writes everything again
+            with contextlib.suppress(asyncio.CancelledError):
+                await writing
     return written
 
 
@@ -82,7 +87,7 @@ async def _celebrity_changed(stores: Stores, author_id: int, celebrity: bool) ->
     author who stops being pulled has their recent posts pushed back into timelines."""
     tl = timelines(stores)
     recent = await _recent_entries(stores, author_id, [Audience.EVERYONE, Audience.FOLLOWERS])
-    async for page in _followers(stores, author_id):
+    for page in await _followers(stores, author_id):
         await tl.invalidate_context(*page)
         if not celebrity:
             await tl.push(page, recent)
@@ -105,7 +110,7 @@ async def retract_post(stores: Stores, post_id: int) -> None:
     tl = timelines(stores)
     entry = Entry(post.id, post.author_id)
     await tl.unpush([post.author_id], entry)
-    async for page in _followers(stores, post.author_id):
+    for page in await _followers(stores, post.author_id):
         await tl.unpush(page, entry)
 
 

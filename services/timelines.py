@@ -104,20 +104,24 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else "" if value is None else str(value)
 
 
-# KEYS[1] timeline; ARGV[1] max items, ARGV[2..] members. Writes only into live or
-# rebuilding timelines; trims the oldest beyond the cap. Returns how many were new.
+# KEYS timelines; ARGV[1] max items, ARGV[2..] members. Writes only into live or
+# rebuilding timelines; trims the oldest beyond the cap. Returns how many timelines changed.
 _PUSH = f"""
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local added = 0
-for i = 2, #ARGV do added = added + redis.call('ZADD', KEYS[1], 0, ARGV[i]) end
-local excess = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[1]) - 1
-if excess > 0 then
-  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0)[1]
-  local first = 0
-  if oldest == '{BUILDING}' then first = 1 end
-  redis.call('ZREMRANGEBYRANK', KEYS[1], first, first + excess - 1)
+local changed = 0
+for _, key in ipairs(KEYS) do
+  if redis.call('EXISTS', key) == 1 then
+    local added = 0
+    for i = 2, #ARGV do added = added + redis.call('ZADD', key, 0, ARGV[i]) end
+    if added > 0 then changed = changed + 1 end
+    local excess = redis.call('ZCARD', key) - tonumber(ARGV[1]) - 1
+    if excess > 0 then
+      local first = 0
+      if redis.call('ZRANGE', key, 0, 0)[1] == '{BUILDING}' then first = 1 end
+      redis.call('ZREMRANGEBYRANK', key, first, first + excess - 1)
+    end
+  end
 end
-return added
+return changed
 """
 
 # KEYS[1] timeline; ARGV author ids. Removes every entry by those authors.
@@ -210,16 +214,13 @@ class Timelines:
         self._store_context = redis.register_script(_STORE_CONTEXT)
 
     async def push(self, owners: Sequence[int], entries: Sequence[Entry]) -> int:
-        """Add entries to each owner's live timeline, in one pipeline; returns how many
-        timelines changed. Repeating a push adds nothing."""
+        """Add entries to each owner's live timeline, one script call for all of them (a
+        Redis Cluster would take one call per hash slot); returns how many timelines changed.
+        Repeating a push adds nothing."""
         if not owners or not entries:
             return 0
-        members = [entry.member for entry in entries]
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for owner in owners:
-                await self._push(keys=[_TIMELINE.format(owner)], args=[self.max_items, *members], client=pipe)
-            results = await pipe.execute()
-        return sum(1 for added in results if int(added) > 0)
+        keys = [_TIMELINE.format(owner) for owner in owners]
+        return int(await self._push(keys=keys, args=[self.max_items, *(entry.member for entry in entries)]))
 
     async def unpush(self, owners: Sequence[int], entry: Entry) -> None:
         """Take one post out of many timelines (it was deleted)."""

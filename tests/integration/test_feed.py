@@ -221,9 +221,9 @@ async def test_the_post_is_fanned_out_even_if_the_process_dies_before_enqueueing
         pending = list(await session.scalars(select(OutboxEvent).where(OutboxEvent.actor == names.FAN_OUT_POST)))
     assert [event.args for event in pending] == [[post_id]]
     assert pending[0].enqueued_at is None
-    assert await feed_sources.timelines(stores).holders([fan], post_id) == set()
     monkeypatch.undo()
-    assert await outbox.relay_once(stores) >= 1
+    # A relay (this one, or the worker's own) sends what the dead process never did.
+    await outbox.relay_once(stores)
     deadline = asyncio.get_running_loop().time() + 15
     while not await feed_sources.timelines(stores).holders([fan], post_id):
         assert asyncio.get_running_loop().time() < deadline, "the relayed fan-out never ran"
