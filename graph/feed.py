@@ -16,13 +16,14 @@ class FeedRelations:
     hidden: frozenset[int]
 
 
-async def feed_relations(graph: Graph, viewer: int, celebrity_threshold: int) -> FeedRelations:
-    """Whom the viewer follows (and which of them are celebrities, and which list the viewer
-    as a close friend), and who is on either side of a block with the viewer: one read."""
+async def feed_relations(graph: Graph, viewer: int, celebrity_threshold: int | None) -> FeedRelations:
+    """Whom the viewer follows (and which of them are celebrities, unless no threshold is
+    given, and which list the viewer as a close friend), and who is on either side of a
+    block with the viewer: one read."""
+    celebrity = f"COUNT {{ (o)<-[:{FOLLOWS}]-() }} >= $threshold" if celebrity_threshold is not None else "false"
     records = await graph.read(
         f"MATCH (v:{USER} {{{ID}: $viewer}})-[:{FOLLOWS}]->(o:{USER}) "
-        f"RETURN o.{ID} AS oid, false AS hidden, "
-        f"COUNT {{ (o)<-[:{FOLLOWS}]-() }} >= $threshold AS celebrity, "
+        f"RETURN o.{ID} AS oid, false AS hidden, {celebrity} AS celebrity, "
         f"EXISTS {{ (o)-[:{CLOSE_FRIEND}]->(v) }} AS close_friend "
         f"UNION ALL "
         f"MATCH (v:{USER} {{{ID}: $viewer}})-[:{BLOCKS}]-(o:{USER}) "

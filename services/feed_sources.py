@@ -22,9 +22,10 @@ def timelines(stores: Stores) -> Timelines:
     return Timelines(stores.redis, settings.timeline_max_items, settings.feed_active_days * 24 * 3600)
 
 
-async def relations(stores: Stores, viewer_id: int) -> FeedContext:
-    """The viewer's feed context, read from the graph."""
-    found = await graph_feed.feed_relations(stores.graph, viewer_id, stores.settings.celebrity_threshold)
+async def relations(stores: Stores, viewer_id: int, *, celebrities: bool = True) -> FeedContext:
+    """The viewer's feed context, read from the graph (celebrities only when asked)."""
+    threshold = stores.settings.celebrity_threshold if celebrities else None
+    found = await graph_feed.feed_relations(stores.graph, viewer_id, threshold)
     return FeedContext(
         following=found.following,
         celebrities=found.celebrities,
@@ -72,7 +73,7 @@ async def window(stores: Stores, viewer_id: int, below: int | None, want: int) -
 
 async def pulled(stores: Stores, viewer_id: int, below: int | None, want: int) -> Window:
     """The pull model: every followed author's newest posts, read now; nothing is cached."""
-    context = await relations(stores, viewer_id)
+    context = await relations(stores, viewer_id, celebrities=False)
     entries = await _newest(stores, viewer_id, context, context.following, below=below, limit=want + 1)
     # Everything comes from the query above: nothing is left to pull at page time.
     bare = FeedContext(close_friend_of=context.close_friend_of, hidden=context.hidden)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import dramatiq
 import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import select
 
 from db.content import Audience
@@ -286,3 +287,27 @@ async def test_an_author_who_stops_being_pulled_is_pushed_back(stores: Stores) -
     assert await tl.holders([star, fan1, fan2], pushed) == {star, fan1}
     assert await tl.holders([fan1], pulled) == {fan1}  # brought back with the recent posts
     assert await ids(stores, fan1) == [pushed, pulled]
+
+
+async def test_the_pull_model_and_a_redis_outage_give_the_same_feed(
+    stores: Stores, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stores.settings = stores.settings.model_copy(update={"celebrity_threshold": 2})
+    star, pal, fan1, fan2 = await users(stores, "star", "pal", "fan1", "fan2")
+    await follow(stores, fan1, star, pal)
+    await follow(stores, fan2, star)
+    await ids(stores, fan1)
+    for n in range(7):
+        audience = Audience.FOLLOWERS if n % 3 else Audience.EVERYONE
+        await fanout.fan_out_post(stores, await post(stores, star if n % 2 else pal, f"post {n}", audience))
+    hybrid = await all_ids(stores, fan1, first=3)
+    assert len(hybrid) == 7
+    stores.settings = stores.settings.model_copy(update={"feed_strategy": "pull"})
+    assert await all_ids(stores, fan1, first=3) == hybrid
+    stores.settings = stores.settings.model_copy(update={"feed_strategy": "hybrid"})
+
+    async def redis_down(*args: object, **kwargs: object) -> None:
+        raise RedisConnectionError("connection refused")
+
+    monkeypatch.setattr(Timelines, "read", redis_down)
+    assert await all_ids(stores, fan1, first=3) == hybrid
