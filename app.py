@@ -13,6 +13,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from jobs.broker import bind_broker
 from schema import build_schema
+from services.live import LiveHub
 from services.stores import Stores, open_stores
 from settings import Settings, get_settings
 from web.graphql_http import GraphQLHTTP
@@ -27,6 +28,7 @@ log = logging.getLogger("shutter.app")
 
 class State(TypedDict):
     stores: Stores
+    live: LiveHub
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -40,10 +42,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         stores = open_stores(settings)
         broker = bind_broker(settings.redis_url)
+        live = LiveHub(stores.redis)
+        await live.start()
         log.info("serving", extra={"graphiql": settings.graphiql})
         try:
-            yield {"stores": stores}
+            yield {"stores": stores, "live": live}
         finally:
+            await live.stop()
             broker.close()
             await stores.close()
 

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import db.content
+import db.notifications
 import db.outbox  # noqa: F401 - and the outbox
 from alembic import context
 from db.models import Base

@@ -118,3 +118,14 @@ async def count_new_comment(session: AsyncSession, post_id: int, parent_id: int 
         await session.execute(
             update(Comment).where(Comment.id == parent_id).values(reply_count=Comment.reply_count + 1)
         )
+
+
+async def has_live_comment(session: AsyncSession, post_id: int, author_id: int, *, parent_id: int | None) -> bool:
+    """Whether the author has a live top-level comment on the post (or reply to ``parent_id``)."""
+    parent = Comment.parent_id.is_(None) if parent_id is None else Comment.parent_id == parent_id
+    found = await session.scalar(
+        select(Comment.id)
+        .where(Comment.post_id == post_id, Comment.author_id == author_id, parent, Comment.deleted_at.is_(None))
+        .limit(1)
+    )
+    return found is not None

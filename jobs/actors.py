@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import dramatiq
 
+from db.notifications import NotificationKind
 from jobs import names
 from jobs.broker import configure_broker
 from jobs.runtime import worker_stores
-from services import accounts, fanout, media_cleanup, media_processing
+from services import accounts, fanout, media_cleanup, media_processing, notify
 
 configure_broker()
 
@@ -58,3 +59,30 @@ async def prune_unfollow(follower_id: int, followee_id: int) -> None:
 async def prune_block(blocker_id: int, blocked_id: int) -> None:
     """Take each user's posts out of the other's timeline after a block."""
     await fanout.prune_block(worker_stores(), blocker_id, blocked_id)
+
+
+@dramatiq.actor(queue_name=names.NOTIFICATIONS, actor_name=names.SYNC_NOTIFICATION, max_retries=8)
+async def sync_notification(
+    kind: str, actor_id: int, recipient_id: int, post_id: int | None, comment_id: int | None
+) -> None:
+    """Make one recipient's notification agree with the action behind it (made or undone)."""
+    subject = notify.Subject(NotificationKind(kind), actor_id, recipient_id, post_id, comment_id)
+    await notify.reconcile(worker_stores(), subject)
+
+
+@dramatiq.actor(queue_name=names.NOTIFICATIONS, actor_name=names.ALERT_FOLLOWERS, max_retries=8)
+async def alert_followers(post_id: int) -> None:
+    """NEW_POST notifications for those who turned on the author's post alerts."""
+    await notify.alert_followers(worker_stores(), post_id)
+
+
+@dramatiq.actor(queue_name=names.NOTIFICATIONS, actor_name=names.WITHDRAW_POST_NOTIFICATIONS, max_retries=8)
+async def withdraw_post_notifications(post_id: int) -> None:
+    """A deleted post takes its notifications along."""
+    await notify.withdraw_post(worker_stores(), post_id)
+
+
+@dramatiq.actor(queue_name=names.NOTIFICATIONS, actor_name=names.FORGET_NOTIFICATIONS_BETWEEN, max_retries=8)
+async def forget_notifications_between(a: int, b: int) -> None:
+    """After a block, neither keeps notifications from the other."""
+    await notify.forget_between(worker_stores(), a, b)

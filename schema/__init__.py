@@ -18,8 +18,9 @@ from strawberry.types import ExecutionContext
 
 from schema.extensions import ErrorShaping
 from schema.media import Media
+from schema.notifications import Notification
 from schema.posts import Comment, Post
-from schema.root import Mutation, Query
+from schema.root import Mutation, Query, Subscription
 from schema.users import User
 from settings import Settings
 
@@ -51,4 +52,10 @@ def build_schema(settings: Settings) -> ShutterSchema:
         lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
         ErrorShaping,
     ]
-    return ShutterSchema(query=Query, mutation=Mutation, types=[User, Post, Comment, Media], extensions=extensions)
+    return ShutterSchema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        types=[User, Post, Comment, Media, Notification],
+        extensions=extensions,
+    )

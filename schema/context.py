@@ -10,6 +10,7 @@ from starlette.requests import HTTPConnection
 
 from dataloaders import Loaders
 from services.errors import NotAuthenticated
+from services.live import LiveHub
 from services.stores import Stores
 from services.tokens import AccessClaims, InvalidAccessToken, decode_access_token
 
@@ -23,6 +24,8 @@ class Context:
     request_id: str
     # Set by the graphql-transport-ws / graphql-ws handlers from `connection_init`.
     connection_params: dict[str, Any] | None = None
+    # The process's live notification hub (None where nothing serves subscriptions).
+    live: LiveHub | None = None
     _loaders: Loaders | None = field(default=None, repr=False)
     _claims: AccessClaims | None = field(default=None, repr=False)
     _auth_checked: bool = field(default=False, repr=False)

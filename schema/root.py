@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+
 import strawberry
 from strawberry import relay
 from strawberry.permission import BasePermission
 
 from resolvers import accounts, feed, posts, social, users
 from resolvers import node as nodes
+from resolvers import notifications as notification_resolvers
 from schema.accounts import AuthPayload, LogOutPayload, UpdateProfilePayload
+from schema.context import Context
 from schema.feed import FeedConnection
 from schema.media import CreateUploadPayload, MediaPayload
+from schema.notifications import (
+    MarkNotificationsReadPayload,
+    Notification,
+    NotificationConnection,
+    PostNotificationsPayload,
+)
 from schema.permissions import IsAuthenticated
 from schema.post_inputs import CommentPayload, DeleteCommentPayload, DeletePostPayload, PostPayload
 from schema.posts import Post
@@ -136,10 +146,47 @@ class FeedQueries:
 
 
 @strawberry.type
-class Query(UserQueries, PostQueries, FeedQueries):
+class NotificationQueries:
+    notifications: NotificationConnection = strawberry.field(
+        resolver=notification_resolvers.notification_list,
+        permission_classes=AUTHENTICATED,
+        description="The viewer's notifications, newest activity first.",
+    )
+    unread_notification_count: int = strawberry.field(
+        resolver=notification_resolvers.unread_notification_count, permission_classes=AUTHENTICATED
+    )
+
+
+@strawberry.type
+class NotificationMutations:
+    mark_notifications_read: MarkNotificationsReadPayload = strawberry.mutation(
+        resolver=notification_resolvers.mark_notifications_read,
+        permission_classes=AUTHENTICATED,
+        description="Mark the given notifications read, or all of them with all: true.",
+    )
+    set_post_notifications: PostNotificationsPayload = strawberry.mutation(
+        resolver=notification_resolvers.set_post_notifications,
+        permission_classes=AUTHENTICATED,
+        description="Get (or stop getting) a NEW_POST notification for each post of an account you follow.",
+    )
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        permission_classes=AUTHENTICATED,
+        description="The viewer's notifications as they happen (authenticate in connection_init).",
+    )
+    async def notifications(self, info: strawberry.Info[Context, None]) -> AsyncGenerator[Notification, None]:
+        async for notification in notification_resolvers.live_notifications(info):
+            yield notification
+
+
+@strawberry.type
+class Mutation(AccountMutations, SocialMutations, PostMutations, NotificationMutations):
     pass
 
 
 @strawberry.type
-class Mutation(AccountMutations, SocialMutations, PostMutations):
+class Query(UserQueries, PostQueries, FeedQueries, NotificationQueries):
     pass

@@ -41,6 +41,7 @@ class ErrorCode(enum.StrEnum):
     CANNOT_FOLLOW_SELF = "CANNOT_FOLLOW_SELF"
     CANNOT_BLOCK_SELF = "CANNOT_BLOCK_SELF"
     BLOCKED = "BLOCKED"
+    NOT_FOLLOWING = "NOT_FOLLOWING"
 
 
 class DomainError(Exception):

@@ -33,12 +33,17 @@ def record(session: AsyncSession, queue_name: str, actor: str, *args: Any) -> Ou
     return event
 
 
-async def emit(stores: Stores, queue_name: str, actor: str, *args: Any) -> None:
-    """Record and send a job owed by a write made outside Postgres (the graph). That write
+Job = tuple[str, str, Sequence[Any]]  # queue, actor, arguments
+
+
+async def emit(stores: Stores, *jobs: Job) -> None:
+    """Record and send jobs owed by a write made outside Postgres (the graph). That write
     is idempotent, so if this fails the client's retry repeats both and they converge."""
+    if not jobs:
+        return
     async with stores.sessions.begin() as session:
-        event = record(session, queue_name, actor, *args)
-    await dispatch(stores, [event])
+        events = [record(session, queue_name, actor, *args) for queue_name, actor, args in jobs]
+    await dispatch(stores, events)
 
 
 async def dispatch(stores: Stores, events: Sequence[OutboxEvent]) -> None:

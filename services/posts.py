@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import posts as post_queries
 from db.content import Audience, MediaStatus, Post
+from db.notifications import NotificationKind
+from db.outbox import OutboxEvent
 from jobs import names
-from services import captions, outbox, validation
+from services import captions, notify, outbox, validation
 from services.errors import DomainError, ErrorCode, ValidationErrors
 from services.stores import Stores
 
@@ -120,9 +124,20 @@ async def _insert_post(stores: Stores, author_id: int, request: NewPost) -> Post
         await post_queries.replace_caption_links(session, post.id, captions.hashtags(request.caption), mentioned)
         await session.flush()
         await session.refresh(post)
-        event = outbox.record(session, names.FEED, names.FAN_OUT_POST, post.id)
-    await outbox.dispatch(stores, [event])
+        events = [
+            outbox.record(session, names.FEED, names.FAN_OUT_POST, post.id),
+            outbox.record(session, names.NOTIFICATIONS, names.ALERT_FOLLOWERS, post.id),
+            *_mention_events(session, post, mentioned),
+        ]
+    await outbox.dispatch(stores, events)
     return post
+
+
+def _mention_events(session: AsyncSession, post: Post, user_ids: Iterable[int]) -> list[OutboxEvent]:
+    return [
+        notify.record(session, notify.Subject(NotificationKind.MENTION, post.author_id, uid, post.id))
+        for uid in sorted(set(user_ids))
+    ]
 
 
 def _own_post(session_post: Post | None, author_id: int) -> Post:
@@ -157,13 +172,18 @@ async def edit_post(
                 if media_id not in media:
                     raise DomainError(ErrorCode.NOT_FOUND, "That media is not in this post.", "altTexts")
                 media[media_id].alt_text = text
+        events = []
         if caption is not None:
+            before = await post_queries.user_ids_by_usernames(session, captions.mentions(post.caption))
             post.caption = caption
             mentioned = await post_queries.user_ids_by_usernames(session, captions.mentions(caption))
             await post_queries.replace_caption_links(session, post.id, captions.hashtags(caption), mentioned)
+            # Mentions the edit added are notified; those it removed are withdrawn.
+            events = _mention_events(session, post, [*before, *mentioned])
         if location is not None:
             post.location = location or None
         post.edited_at = dt.datetime.now(dt.UTC)
+    await outbox.dispatch(stores, events)
     return post
 
 
@@ -175,6 +195,7 @@ async def delete_post(stores: Stores, author_id: int, post_id: int) -> int:
         events = [
             outbox.record(session, names.MEDIA, names.PURGE_DELETED_POST, post.id),
             outbox.record(session, names.FEED, names.RETRACT_POST, post.id),
+            outbox.record(session, names.NOTIFICATIONS, names.WITHDRAW_POST_NOTIFICATIONS, post.id),
         ]
     await outbox.dispatch(stores, events)
     return post.id

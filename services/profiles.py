@@ -9,9 +9,10 @@ from sqlalchemy import func
 
 from db import users as user_queries
 from db.models import User
+from db.notifications import NotificationKind
 from graph import social as graph_social
 from jobs import names
-from services import feed_sources, follow_counts, outbox, validation
+from services import feed_sources, follow_counts, notify, outbox, validation
 from services.errors import DomainError, ErrorCode, ValidationErrors
 from services.stores import Stores
 
@@ -61,5 +62,10 @@ async def update_profile(stores: Stores, user_id: int, changes: ProfileChanges) 
             await follow_counts.invalidate(stores, user_id, *accepted)
             await feed_sources.forget_contexts(stores, *accepted)
             for follower_id in accepted:
-                await outbox.emit(stores, names.FEED, names.BACKFILL_FOLLOW, follower_id, user_id)
+                await outbox.emit(
+                    stores,
+                    (names.FEED, names.BACKFILL_FOLLOW, [follower_id, user_id]),
+                    notify.job(NotificationKind.FOLLOW_REQUEST, follower_id, user_id),
+                    notify.job(NotificationKind.FOLLOW, follower_id, user_id),
+                )
     return user

@@ -7,10 +7,11 @@ import time
 
 from db import users as user_queries
 from db.models import AccountStatus, User
+from db.notifications import NotificationKind
 from graph import social as graph_social
 from graph.social import FollowOutcome
 from jobs import names
-from services import feed_sources, follow_counts, outbox
+from services import feed_sources, follow_counts, notify, outbox
 from services.errors import DomainError, ErrorCode
 from services.stores import Stores
 
@@ -64,18 +65,32 @@ async def follow(stores: Stores, viewer_id: int, target_id: int) -> tuple[Follow
     await follow_counts.invalidate(stores, viewer_id, target_id)
     if outcome is FollowOutcome.FOLLOWING:
         await _followed(stores, viewer_id, target_id)
+    else:
+        await outbox.emit(stores, notify.job(NotificationKind.FOLLOW_REQUEST, viewer_id, target_id))
     return FollowStatus(outcome.value), target
 
 
-async def _followed(stores: Stores, follower_id: int, followee_id: int) -> None:
+async def _followed(stores: Stores, follower_id: int, followee_id: int, *extra: outbox.Job) -> None:
     await feed_sources.forget_contexts(stores, follower_id)
-    await outbox.emit(stores, names.FEED, names.BACKFILL_FOLLOW, follower_id, followee_id)
+    await outbox.emit(
+        stores,
+        (names.FEED, names.BACKFILL_FOLLOW, [follower_id, followee_id]),
+        notify.job(NotificationKind.FOLLOW, follower_id, followee_id),
+        *extra,
+    )
 
 
 async def _unfollowed(stores: Stores, follower_id: int, followee_id: int) -> None:
     # The read path stops showing the author's posts as soon as the context is dropped.
     await feed_sources.forget_contexts(stores, follower_id)
-    await outbox.emit(stores, names.FEED, names.PRUNE_UNFOLLOW, follower_id, followee_id)
+    await outbox.emit(
+        stores,
+        (names.FEED, names.PRUNE_UNFOLLOW, [follower_id, followee_id]),
+        # Each notification the follow (or the request, or its approval) made is withdrawn.
+        notify.job(NotificationKind.FOLLOW, follower_id, followee_id),
+        notify.job(NotificationKind.FOLLOW_REQUEST, follower_id, followee_id),
+        notify.job(NotificationKind.FOLLOW_ACCEPTED, followee_id, follower_id),
+    )
 
 
 async def unfollow(stores: Stores, viewer_id: int, target_id: int) -> User:
@@ -95,7 +110,13 @@ async def approve_follow_request(stores: Stores, viewer_id: int, requester_id: i
         if not relationship.followed_by:
             raise DomainError(ErrorCode.NOT_FOUND, "No pending request from this user.", "userId")
     await follow_counts.invalidate(stores, viewer_id, requester_id)
-    await _followed(stores, requester_id, viewer_id)
+    await _followed(
+        stores,
+        requester_id,
+        viewer_id,
+        notify.job(NotificationKind.FOLLOW_REQUEST, requester_id, viewer_id),
+        notify.job(NotificationKind.FOLLOW_ACCEPTED, viewer_id, requester_id),
+    )
     return requester
 
 
@@ -103,6 +124,7 @@ async def reject_follow_request(stores: Stores, viewer_id: int, requester_id: in
     requester = await _visible_target(stores, viewer_id, requester_id)
     if not await graph_social.reject_request(stores.graph, viewer_id, requester_id):
         raise DomainError(ErrorCode.NOT_FOUND, "No pending request from this user.", "userId")
+    await outbox.emit(stores, notify.job(NotificationKind.FOLLOW_REQUEST, requester_id, viewer_id))
     return requester
 
 
@@ -125,7 +147,11 @@ async def block(stores: Stores, viewer_id: int, target_id: int) -> User | None:
     await graph_social.block(stores.graph, viewer_id, target_id, _now_ms())
     await follow_counts.invalidate(stores, viewer_id, target_id)
     await feed_sources.forget_contexts(stores, viewer_id, target_id)
-    await outbox.emit(stores, names.FEED, names.PRUNE_BLOCK, viewer_id, target_id)
+    await outbox.emit(
+        stores,
+        (names.FEED, names.PRUNE_BLOCK, [viewer_id, target_id]),
+        (names.NOTIFICATIONS, names.FORGET_NOTIFICATIONS_BETWEEN, [viewer_id, target_id]),
+    )
     return None if await _hidden_from(stores, viewer_id, target_id) else target
 
 

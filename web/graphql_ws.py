@@ -18,6 +18,7 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 from schema import ShutterSchema
 from schema.context import Context
 from services.errors import NotAuthenticated
+from services.live import LiveHub
 from services.stores import Stores
 
 
@@ -75,7 +76,8 @@ class GraphQLWebSocket(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         stores: Stores = request.state.stores
-        return Context(stores=stores, connection=request, request_id=request.state.request_id)
+        live: LiveHub | None = getattr(request.state, "live", None)
+        return Context(stores=stores, connection=request, request_id=request.state.request_id, live=live)
 
     async def on_ws_connect(self, context: Context) -> None:
         # A token that is present but bad ends the connection; none at all means anonymous.
