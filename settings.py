@@ -101,6 +101,10 @@ class Settings(BaseSettings):
     backfill_posts: int = Field(default=40, ge=0)  # recent posts a new follow brings in
     feed_strategy: Literal["hybrid", "pull"] = "hybrid"  # "pull" is the benchmark's baseline
 
+    # Search and discovery
+    search_query_max_length: int = Field(default=200, ge=1)
+    trending_window_days: int = Field(default=7, ge=1)
+
     # Background jobs
     outbox_redeliver_seconds: int = 1800  # longer than any job's time limit (media: 15 min)
     outbox_dispatch_grace_seconds: float = 2.0  # the relay leaves rows this young to their request

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Computed,
     DateTime,
     Enum,
     Float,
@@ -18,7 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models import NEXT_ID, Base, now_column
@@ -78,6 +79,10 @@ class Media(Base):
     )
 
 
+# What the posts' generated search column holds (the migration that adds it says the same).
+SEARCH_VECTOR = "to_tsvector('simple'::regconfig, caption)"
+
+
 class Post(Base):
     __tablename__ = "posts"
 
@@ -93,10 +98,15 @@ class Post(Base):
     edited_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     hidden_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Caption words for searchPosts; 'simple' keeps them unstemmed in any language, and a
+    # hashtag's '#' is punctuation to the parser, so "#lisbon" is found by "lisbon". Deferred:
+    # only the search query reads it.
+    search_vector: Mapped[str | None] = mapped_column(TSVECTOR, Computed(SEARCH_VECTOR, persisted=True), deferred=True)
 
     __table_args__ = (
         UniqueConstraint("author_id", "idempotency_key", name="uq_posts_author_id_idempotency_key"),
         Index("ix_posts_author_id_id", "author_id", "id"),
+        Index("ix_posts_search_vector", "search_vector", postgresql_using="gin"),
     )
 
 

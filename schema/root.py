@@ -8,7 +8,7 @@ import strawberry
 from strawberry import relay
 from strawberry.permission import BasePermission
 
-from resolvers import accounts, feed, posts, social, users
+from resolvers import accounts, feed, posts, search, social, users
 from resolvers import node as nodes
 from resolvers import notifications as notification_resolvers
 from schema.accounts import AuthPayload, LogOutPayload, UpdateProfilePayload
@@ -25,6 +25,7 @@ from schema.permissions import IsAuthenticated
 from schema.post_inputs import CommentPayload, DeleteCommentPayload, DeletePostPayload, PostPayload
 from schema.posts import Post
 from schema.relay import Connection
+from schema.search import Hashtag, TrendingHashtag, UserSuggestion
 from schema.social import FollowPayload, UserPayload
 from schema.users import User
 
@@ -146,6 +147,43 @@ class FeedQueries:
 
 
 @strawberry.type
+class SearchQueries:
+    search_posts: Connection[Post] = strawberry.field(
+        resolver=search.search_posts,
+        description=(
+            "Posts whose caption (hashtags included) matches the query, best match first, then newest. "
+            'Web search syntax: words, "a phrase", -excluded, or. '
+            "At most SHUTTER_SEARCH_QUERY_MAX_LENGTH characters (200 by default); an empty query finds nothing."
+        ),
+    )
+    search_users: Connection[User] = strawberry.field(
+        resolver=search.search_users,
+        description=(
+            "People whose username starts with the query, then those whose full name (or a later word "
+            "of it) does; each group by username."
+        ),
+    )
+    hashtag: Hashtag = strawberry.field(
+        resolver=search.hashtag, description="A hashtag by name ('#' optional, any case)."
+    )
+    trending_hashtags: list[TrendingHashtag] = strawberry.field(
+        resolver=search.trending_hashtags,
+        description=(
+            "Hashtags on the most posts of the last SHUTTER_TRENDING_WINDOW_DAYS days (7 by default) that the "
+            "viewer may see; ties by name."
+        ),
+    )
+    suggested_users: list[UserSuggestion] = strawberry.field(
+        resolver=search.suggested_users,
+        permission_classes=AUTHENTICATED,
+        description=(
+            "People followed by those the viewer follows, most mutual follows first; never anyone "
+            "the viewer follows, asked to follow or has a block with. A list, not a connection."
+        ),
+    )
+
+
+@strawberry.type
 class NotificationQueries:
     notifications: NotificationConnection = strawberry.field(
         resolver=notification_resolvers.notification_list,
@@ -188,5 +226,5 @@ class Mutation(AccountMutations, SocialMutations, PostMutations, NotificationMut
 
 
 @strawberry.type
-class Query(UserQueries, PostQueries, FeedQueries, NotificationQueries):
+class Query(UserQueries, PostQueries, FeedQueries, NotificationQueries, SearchQueries):
     pass
