@@ -8,6 +8,7 @@ from typing import TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
+from services import metrics
 from services.stores import Stores
 
 K = TypeVar("K")
@@ -26,6 +27,7 @@ class QueryLoader(DataLoader[K, V]):
         self._default = default
 
     async def _load(self, keys: Sequence[K]) -> list[V]:
-        async with self._stores.sessions() as session:
+        metrics.LOADER_BATCH.labels(type(self).__name__).observe(len(keys))
+        async with self._stores.reads() as session:
             found = await self._query(session, list(keys))
         return [found.get(key, self._default) for key in keys]

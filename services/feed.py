@@ -128,7 +128,7 @@ def _candidates(viewer_id: int, window: Window, below: int | None, limit: int) -
 async def _recent_page(stores: Stores, viewer_id: int, first: int, below: int | None) -> FeedPage:
     want = first + 1
     window = await feed_sources.window(stores, viewer_id, below, want)
-    async with stores.sessions() as session:
+    async with stores.reads() as session:
         rows = await feed_queries.page_rows(session, _candidates(viewer_id, window, below, want))
     page = rows[:first]
     end: tuple[int, ...] | None
@@ -148,7 +148,7 @@ async def _top_page(stores: Stores, viewer_id: int, first: int, after: tuple[int
     anchor = after[0] if after else None
     below = anchor + 1 if anchor is not None else None
     window = await feed_sources.window(stores, viewer_id, below, settings.feed_top_window)
-    async with stores.sessions() as session:
+    async with stores.reads() as session:
         candidates = await feed_queries.ranking_rows(
             session, _candidates(viewer_id, window, below, settings.feed_top_window)
         )

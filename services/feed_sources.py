@@ -11,6 +11,7 @@ from redis.exceptions import RedisError
 
 from db import feed as feed_queries
 from graph import feed as graph_feed
+from services import metrics
 from services.stores import Stores
 from services.timelines import Entry, FeedContext, Timelines, Window
 
@@ -37,7 +38,7 @@ async def relations(stores: Stores, viewer_id: int, *, celebrities: bool = True)
 async def _newest(
     stores: Stores, viewer_id: int, context: FeedContext, authors: Collection[int], *, below: int | None, limit: int
 ) -> list[Entry]:
-    async with stores.sessions() as session:
+    async with stores.reads() as session:
         rows = await feed_queries.newest_entries(
             session,
             viewer_id,
@@ -59,15 +60,19 @@ def _window(entries: list[Entry], context: FeedContext, below: int | None, want:
 async def window(stores: Stores, viewer_id: int, below: int | None, want: int) -> Window:
     """Up to ``want`` timeline entries older than ``below``, with the viewer's context."""
     if stores.settings.feed_strategy == "pull":
+        metrics.TIMELINE_READS.labels("pull").inc()
         return await pulled(stores, viewer_id, below, want)
     tl = timelines(stores)
     try:
         found = await tl.read(viewer_id, below, want)
         if isinstance(found, Window):
+            metrics.TIMELINE_READS.labels("hit").inc()
             return found
+        metrics.TIMELINE_READS.labels("miss").inc()
         return await rebuild(stores, tl, viewer_id, found, below=below, want=want)
     except RedisError:
         log.warning("redis unavailable; serving the feed by the pull model", extra={"viewer_id": viewer_id})
+        metrics.TIMELINE_READS.labels("redis_unavailable").inc()
         return await pulled(stores, viewer_id, below, want)
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.engine import SessionFactory, create_engine, create_session_factory
+from db.engine import SessionFactory, create_engine, create_read_session_factory, create_session_factory
 from graph import Graph, create_graph
 from settings import Settings
 from storage import ObjectStore, create_store
@@ -18,6 +18,7 @@ class Stores:
     settings: Settings
     engine: AsyncEngine
     sessions: SessionFactory
+    reads: SessionFactory  # autocommit: for reads that need no transaction
     graph: Graph
     redis: Redis
     media: ObjectStore
@@ -43,6 +44,7 @@ def open_stores(settings: Settings) -> Stores:
         settings=settings,
         engine=engine,
         sessions=create_session_factory(engine),
+        reads=create_read_session_factory(engine),
         graph=create_graph(settings),
         redis=redis,
         media=create_store(settings),
