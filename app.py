@@ -15,12 +15,14 @@ from jobs.broker import bind_broker
 from schema import build_schema
 from services.live import LiveHub
 from services.stores import Stores, open_stores
+from services.view_buffer import ViewBuffer
 from settings import Settings, get_settings
 from web.graphql_http import GraphQLHTTP
 from web.graphql_ws import GraphQLWebSocket
 from web.health import healthz, readyz
 from web.logs import configure_logging
 from web.media import media_routes
+from web.metrics import HttpMetrics, metrics_endpoint
 from web.middleware import RequestId
 
 log = logging.getLogger("shutter.app")
@@ -29,6 +31,7 @@ log = logging.getLogger("shutter.app")
 class State(TypedDict):
     stores: Stores
     live: LiveHub
+    view_buffer: ViewBuffer  # resolvers.insights.VIEW_BUFFER
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -44,10 +47,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
         broker = bind_broker(settings.redis_url)
         live = LiveHub(stores.redis)
         await live.start()
+        view_buffer = ViewBuffer(stores.redis, settings)
+        await view_buffer.start()
         log.info("serving", extra={"graphiql": settings.graphiql})
         try:
-            yield {"stores": stores, "live": live}
+            yield {"stores": stores, "live": live, "view_buffer": view_buffer}
         finally:
+            await view_buffer.stop()  # sends the views gathered since the last flush
             await live.stop()
             broker.close()
             await stores.close()
@@ -57,7 +63,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         WebSocketRoute("/graphql", GraphQLWebSocket(schema)),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
     ]
     if settings.storage_backend == "local":
         routes += media_routes()
-    return Starlette(routes=routes, middleware=[Middleware(RequestId)], lifespan=lifespan)
+    return Starlette(routes=routes, middleware=[Middleware(RequestId), Middleware(HttpMetrics)], lifespan=lifespan)

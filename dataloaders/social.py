@@ -6,7 +6,7 @@ from strawberry.dataloader import DataLoader
 
 from graph import social as graph_social
 from graph.social import Relationship
-from services import follow_counts
+from services import follow_counts, metrics
 from services.privacy import NO_RELATIONSHIP
 from services.stores import Stores
 
@@ -20,6 +20,7 @@ class RelationshipByUserIdLoader(DataLoader[int, Relationship]):
         self._viewer_id = viewer_id
 
     async def _load(self, ids: list[int]) -> list[Relationship]:
+        metrics.LOADER_BATCH.labels(type(self).__name__).observe(len(ids))
         viewer = self._viewer_id
         others = [uid for uid in ids if uid != viewer]
         if viewer is None or not others:
@@ -36,6 +37,7 @@ class FollowCountsByUserIdLoader(DataLoader[int, tuple[int, int]]):
         self._stores = stores
 
     async def _load(self, ids: list[int]) -> list[tuple[int, int]]:
+        metrics.LOADER_BATCH.labels(type(self).__name__).observe(len(ids))
         counts = await follow_counts.get_many(self._stores, ids)
         return [counts[uid] for uid in ids]
 
@@ -54,6 +56,7 @@ class HiddenByUserIdLoader(DataLoader[int, bool]):
         self._known = hidden
 
     async def _load(self, ids: list[int]) -> list[bool]:
+        metrics.LOADER_BATCH.labels(type(self).__name__).observe(len(ids))
         if self._known is not None:
             return [uid in self._known for uid in ids]
         viewer = self._viewer_id

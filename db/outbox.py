@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Index, Integer, String, text
+from sqlalchemy import BigInteger, DateTime, Index, Integer, String, func, select, text
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models import NEXT_ID, Base, now_column
@@ -30,3 +31,9 @@ class OutboxEvent(Base):
         # The relay scans only what is not done yet.
         Index("ix_outbox_pending", "enqueued_at", postgresql_where=text("done_at IS NULL")),
     )
+
+
+async def backlog(session: AsyncSession) -> int:
+    """Rows whose job has not succeeded yet."""
+    count = await session.scalar(select(func.count()).where(OutboxEvent.done_at.is_(None)))
+    return int(count or 0)

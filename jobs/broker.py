@@ -7,8 +7,10 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import AsyncIO
 
+from jobs.metrics import JobMetrics
 from jobs.outbox import OutboxAck, OutboxRelay
 from jobs.runtime import WorkerStores
+from jobs.views import ViewFold
 from settings import get_settings
 
 NAMESPACE = "shutter-jobs"
@@ -27,7 +29,11 @@ def bind_broker(redis_url: str | None) -> dramatiq.Broker:
     # (before_worker_shutdown) while the loop runs; the stores close (after_worker_shutdown,
     # once jobs have finished) before AsyncIO stops the loop.
     broker.add_middleware(OutboxRelay())
+    # The view fold, like the relay, is a loop on the actors' event loop: it stops with the
+    # relay, before the stores close.
+    broker.add_middleware(ViewFold())
     broker.add_middleware(OutboxAck())
+    broker.add_middleware(JobMetrics())
     broker.add_middleware(AsyncIO())
     broker.add_middleware(WorkerStores())
     dramatiq.set_broker(broker)

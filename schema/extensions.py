@@ -8,6 +8,7 @@ transport: HTTP results after the operation, streamed (WebSocket) results as the
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 
 from graphql import GraphQLError, GraphQLSyntaxError, OperationDefinitionNode
@@ -20,6 +21,7 @@ from strawberry.types.execution import ExecutionResult
 
 from graph import GraphUnavailable
 from schema.context import Context
+from services import metrics
 from services.errors import DomainError, NotAuthenticated, StoreUnavailable
 from storage import StorageError
 
@@ -118,11 +120,40 @@ class ErrorShaping(SchemaExtension):
             result.errors = [shape_error(e, request_id, executing=self.executing) for e in result.errors]
 
     def on_operation(self) -> Iterator[None]:
-        context = self.execution_context.context
+        execution = self.execution_context
+        context = execution.context
         if isinstance(context, Context):
             context.reset_loaders()
+        started = time.perf_counter()
         yield
-        self._shape(self.execution_context.result)  # type: ignore[arg-type]
+        result: ExecutionResult | None = execution.result  # type: ignore[assignment]
+        self._shape(result)
+        self._measure(time.perf_counter() - started, result)
+
+    def _measure(self, seconds: float, result: ExecutionResult | None) -> None:
+        """Latency by operation name, errors by code, and one log line per operation."""
+        execution = self.execution_context
+        name = metrics.operation_label(execution.operation_name)
+        try:
+            kind = execution.operation_type.value
+        except RuntimeError:  # the document never parsed or named no operation
+            kind = "unknown"
+        metrics.GRAPHQL_LATENCY.labels(name, kind).observe(seconds)
+        codes = (
+            [str((error.extensions or {}).get("code", INTERNAL)) for error in (result.errors or [])] if result else []
+        )
+        for code in codes:
+            metrics.GRAPHQL_ERRORS.labels(code).inc()
+        log.info(
+            "graphql operation",
+            extra={
+                "request_id": self._request_id(),
+                "operation": execution.operation_name,
+                "operation_type": kind,
+                "duration_ms": round(seconds * 1000, 2),
+                "error_codes": codes,
+            },
+        )
 
     def on_validate(self) -> Iterator[None]:
         # GraphQL requires a name to choose among several operations; Strawberry would run the first.

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import time
 
 from db import feed as feed_queries
 from db import posts as post_queries
@@ -18,7 +19,8 @@ from db.content import Audience, Post
 from db.models import AccountStatus
 from graph import feed as graph_feed
 from graph import social as graph_social
-from services import follow_counts, privacy
+from services import follow_counts, metrics, privacy
+from services.feed import created_ms
 from services.feed_sources import timelines
 from services.stores import Stores
 from services.timelines import Entry
@@ -79,6 +81,7 @@ async def fan_out_post(stores: Stores, post_id: int) -> int:
             writing.cancel()  # a failed page ends the job; its retry writes everything again
             with contextlib.suppress(asyncio.CancelledError):
                 await writing
+    await metrics.observe_fanout_lag(stores.redis, max(time.time() - created_ms(post.id) / 1000, 0.0))
     return written
 
 
