@@ -114,6 +114,15 @@ class Settings(BaseSettings):
     worker_processes: int = 1
     worker_threads: int = 4
 
+    # Views, saves and insights
+    record_views_max_posts: int = Field(default=100, ge=1)  # post ids one recordViews call may carry
+    view_flush_seconds: float = Field(default=1.0, gt=0)  # each API process sends gathered views to Redis
+    view_fold_seconds: float = Field(default=1.0, gt=0)  # each worker folds flushed views into PostgreSQL
+    view_fold_batch_size: int = Field(default=100, ge=1)  # flushed batches folded per transaction
+    view_buffer_max_batches: int = Field(default=300, ge=1)  # unsent batches kept through a Redis outage
+    view_batch_memory_hours: int = Field(default=24, ge=1)  # folded batch ids kept to turn repeats away
+    insights_days: int = Field(default=30, ge=1)  # days in a post's insights series, today included
+
     @property
     def public_url(self) -> str:
         """The API's address as clients see it (local media URLs are signed under it)."""

@@ -14,7 +14,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 import db.content
 import db.notifications
-import db.outbox  # noqa: F401 - and the outbox
+import db.outbox
+import db.saves
+import db.views  # noqa: F401 - and the outbox, saves and views
 from alembic import context
 from db.models import Base
 from settings import get_settings

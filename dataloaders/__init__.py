@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dataloaders.engagement import InsightsByPostIdLoader, ViewCountByPostIdLoader, ViewerHasSavedByPostIdLoader
 from dataloaders.posts import (
     FirstCommentsByPostIdLoader,
     HashtagsByPostIdLoader,
@@ -28,6 +29,9 @@ class Loaders:
     first_comments_by_post_id: FirstCommentsByPostIdLoader
     viewer_has_liked_by_post_id: ViewerHasLikedByPostIdLoader
     post_counts_by_user_id: PostCountsByUserIdLoader
+    view_count_by_post_id: ViewCountByPostIdLoader
+    viewer_has_saved_by_post_id: ViewerHasSavedByPostIdLoader
+    insights_by_post_id: InsightsByPostIdLoader
 
     @classmethod
     def create(cls, stores: Stores, viewer_id: int | None) -> Loaders:
@@ -42,4 +46,7 @@ class Loaders:
             first_comments_by_post_id=FirstCommentsByPostIdLoader(stores),
             viewer_has_liked_by_post_id=ViewerHasLikedByPostIdLoader(stores, viewer_id),
             post_counts_by_user_id=PostCountsByUserIdLoader(stores),
+            view_count_by_post_id=ViewCountByPostIdLoader(stores),
+            viewer_has_saved_by_post_id=ViewerHasSavedByPostIdLoader(stores, viewer_id),
+            insights_by_post_id=InsightsByPostIdLoader(stores),
         )

@@ -13,10 +13,11 @@ from db.content import Comment as CommentRow
 from db.content import Post as PostRow
 from graph.social import Relationship
 from schema.context import Context
+from schema.insights import PostInsights
 from schema.media import Media
 from schema.relay import Connection, encode_cursor, page_request
 from schema.users import User
-from services import post_lists, privacy
+from services import insights, post_lists, privacy
 
 AudienceEnum = strawberry.enum(Audience, name="Audience")
 Info = strawberry.Info[Context, None]
@@ -124,6 +125,25 @@ class Post(relay.Node):
     @strawberry.field
     async def viewer_has_liked(self, info: Info) -> bool:
         return await info.context.loaders.viewer_has_liked_by_post_id.load(self.row.id)
+
+    @strawberry.field(
+        description="How many times signed-in accounts other than the author have seen the post (recordViews)."
+    )
+    async def view_count(self, info: Info) -> int:
+        return await info.context.loaders.view_count_by_post_id.load(self.row.id)
+
+    @strawberry.field(description="Whether the viewer saved the post (savePost).")
+    async def viewer_has_saved(self, info: Info) -> bool:
+        return await info.context.loaders.viewer_has_saved_by_post_id.load(self.row.id)
+
+    @strawberry.field(
+        description="Views, reach, likes, comments and saves; for the post's author only, null for others."
+    )
+    async def insights(self, info: Info) -> PostInsights | None:
+        if not insights.may_see(info.context.viewer_id, self.row):
+            return None
+        found = await info.context.loaders.insights_by_post_id.load(self.row.id)
+        return PostInsights.from_insights(found) if found is not None else None
 
     @strawberry.field(description="The first two comments, for a feed card.")
     async def preview_comments(self, info: Info) -> list[Comment]:

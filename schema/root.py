@@ -9,11 +9,13 @@ from strawberry import relay
 from strawberry.permission import BasePermission
 
 from resolvers import accounts, feed, posts, search, social, users
+from resolvers import insights as insight_resolvers
 from resolvers import node as nodes
 from resolvers import notifications as notification_resolvers
 from schema.accounts import AuthPayload, LogOutPayload, UpdateProfilePayload
 from schema.context import Context
 from schema.feed import FeedConnection
+from schema.insights import RecordViewsPayload
 from schema.media import CreateUploadPayload, MediaPayload
 from schema.notifications import (
     MarkNotificationsReadPayload,
@@ -210,6 +212,39 @@ class NotificationMutations:
 
 
 @strawberry.type
+class InsightsQueries:
+    saved_posts: Connection[Post] = strawberry.field(
+        resolver=insight_resolvers.saved_posts,
+        permission_classes=AUTHENTICATED,
+        description=(
+            "The viewer's saved posts, newest save first. A post the viewer may no longer see (its "
+            "author went private or blocked them, or it was deleted) is left out."
+        ),
+    )
+
+
+@strawberry.type
+class InsightsMutations:
+    record_views: RecordViewsPayload = strawberry.mutation(
+        resolver=insight_resolvers.record_views,
+        permission_classes=AUTHENTICATED,
+        description=(
+            "Report posts the viewer has seen, at most SHUTTER_RECORD_VIEWS_MAX_POSTS (100 by default) "
+            "per call; each post listed counts one view (listed twice, still one). Views of the viewer's "
+            "own posts do not count, and posts the viewer may not see are passed over without an error."
+        ),
+    )
+    save_post: PostPayload = strawberry.mutation(
+        resolver=insight_resolvers.save_post,
+        permission_classes=AUTHENTICATED,
+        description="Saving twice changes nothing; only the viewer sees what they saved.",
+    )
+    unsave_post: PostPayload = strawberry.mutation(
+        resolver=insight_resolvers.unsave_post, permission_classes=AUTHENTICATED
+    )
+
+
+@strawberry.type
 class Subscription:
     @strawberry.subscription(
         permission_classes=AUTHENTICATED,
@@ -221,10 +256,10 @@ class Subscription:
 
 
 @strawberry.type
-class Mutation(AccountMutations, SocialMutations, PostMutations, NotificationMutations):
+class Mutation(AccountMutations, SocialMutations, PostMutations, NotificationMutations, InsightsMutations):
     pass
 
 
 @strawberry.type
-class Query(UserQueries, PostQueries, FeedQueries, NotificationQueries, SearchQueries):
+class Query(UserQueries, PostQueries, FeedQueries, NotificationQueries, SearchQueries, InsightsQueries):
     pass
