@@ -105,6 +105,10 @@ class Settings(BaseSettings):
     search_query_max_length: int = Field(default=200, ge=1)
     trending_window_days: int = Field(default=7, ge=1)
 
+    # Tracing: an OTLP/HTTP traces endpoint (e.g. http://collector:4318/v1/traces) turns it on
+    otel_endpoint: str | None = None
+    otel_service_name: str = "shutter"
+
     # Background jobs
     outbox_redeliver_seconds: int = 1800  # longer than any job's time limit (media: 15 min)
     outbox_dispatch_grace_seconds: float = 2.0  # the relay leaves rows this young to their request

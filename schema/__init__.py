@@ -23,6 +23,7 @@ from schema.posts import Comment, Post
 from schema.root import Mutation, Query, Subscription
 from schema.users import User
 from settings import Settings
+from web.tracing import tracer_provider, tracing_extension
 
 
 class ShutterSchema(strawberry.Schema):
@@ -52,6 +53,9 @@ def build_schema(settings: Settings) -> ShutterSchema:
         lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
         ErrorShaping,
     ]
+    provider = tracer_provider(settings)
+    if provider is not None:
+        extensions.append(lambda: tracing_extension(provider))
     return ShutterSchema(
         query=Query,
         mutation=Mutation,
