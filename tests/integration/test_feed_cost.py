@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from bench.roundtrips import RoundTrips, count_round_trips
 from schema import build_schema
 from services import engagement, fanout, feed, social
 from services.feed import FeedOrder
 from services.stores import Stores
 from tests.integration.feedkit import follow, ids, post, request_context, users
-from tests.querycount import RoundTrips, count_round_trips
 
 SMALL, LARGE = 5, 50
 

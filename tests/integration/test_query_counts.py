@@ -16,13 +16,13 @@ from PIL import Image
 from starlette.requests import Request
 from strawberry import relay
 
+from bench.roundtrips import RoundTrips, count_round_trips
 from db.content import MediaKind, MediaStatus
 from schema import ShutterSchema, build_schema
 from schema.context import Context
 from services import accounts, engagement, follow_counts, media_processing, posts, social, uploads
 from services.stores import Stores
 from settings import Settings
-from tests.querycount import RoundTrips, count_round_trips
 
 POST_COUNT = 50
 COMMENT_COUNT = 50

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
+from bench.roundtrips import count_round_trips
 from db.content import Audience, Post
 from db.models import AccountStatus, User
 from schema import build_schema
@@ -18,7 +19,6 @@ from services.errors import DomainError, ErrorCode
 from services.stores import Stores
 from settings import Settings
 from tests.integration import feedkit
-from tests.querycount import count_round_trips
 
 
 async def _set_private(stores: Stores, user_id: int) -> None:

@@ -1,4 +1,5 @@
-"""Count the round trips a block of code makes to each store, to pin them in tests.
+"""Count the round trips a block of code makes to each store, to pin them in tests and report
+them in benchmarks.
 
 A page must cost the same number of round trips whatever its size (house rule 4), so
 tests run an operation at two page sizes and compare what this counter saw.
