@@ -92,7 +92,7 @@ def _histogram_fields(label: str, value: float, buckets: Sequence[float]) -> Ite
 def record_job(redis: SyncRedis, actor: str, seconds: float, *, failed: bool, retried: bool) -> None:
     """From a worker thread: one job's duration, and whether it failed or will be retried."""
     try:
-        pipe = redis.pipeline(transaction=False)
+        pipe = redis.pipeline(transaction=True)  # one observation lands whole (a scrape may run now)
         for field, amount in _histogram_fields(actor, seconds, JOB_BUCKETS):
             pipe.hincrbyfloat(JOBS, field, amount)
         if failed:
@@ -107,7 +107,7 @@ def record_job(redis: SyncRedis, actor: str, seconds: float, *, failed: bool, re
 async def observe_fanout_lag(redis: Redis, seconds: float) -> None:
     """Post created -> the last follower's timeline written."""
     try:
-        async with redis.pipeline(transaction=False) as pipe:
+        async with redis.pipeline(transaction=True) as pipe:
             for field, amount in _histogram_fields("all", seconds, LAG_BUCKETS):
                 pipe.hincrbyfloat(FANOUT_LAG, field, amount)
             await pipe.execute()

@@ -41,7 +41,9 @@ async def test_metrics_cover_requests_operations_jobs_and_the_feed(
         await api.data("query FeedProbe { feed(first: 5) { edges { cursor } } }", token=bea.token)
     await api.post("query WhoAmI { feed { edges { cursor } } }")  # anonymous: UNAUTHENTICATED
     deadline = asyncio.get_running_loop().time() + 10
-    while 'shutter_job_duration_seconds_count{actor="backfill_follow"}' not in (text := await _scrape(api)):
+    # The lag is written by the fan-out job itself, its duration just after it ends: wait for both.
+    wanted = ('shutter_job_duration_seconds_count{actor="fan_out_post"}', "shutter_fanout_lag_seconds_count ")
+    while not all(series in (text := await _scrape(api)) for series in wanted):
         assert asyncio.get_running_loop().time() < deadline, "no job metrics after 10 s"
         await asyncio.sleep(0.1)
     assert _value(text, 'shutter_graphql_operation_duration_seconds_count{operation="FeedProbe",type="query"}') >= 2
