@@ -43,7 +43,10 @@ async def test_metrics_cover_requests_operations_jobs_and_the_feed(
     deadline = asyncio.get_running_loop().time() + 10
     # The lag is written by the fan-out job itself, its duration just after it ends: wait for both.
     wanted = ('shutter_job_duration_seconds_count{actor="fan_out_post"}', "shutter_fanout_lag_seconds_count ")
-    while not all(series in (text := await _scrape(api)) for series in wanted):
+    while True:
+        text = await _scrape(api)
+        if all(series in text for series in wanted):
+            break
         assert asyncio.get_running_loop().time() < deadline, "no job metrics after 10 s"
         await asyncio.sleep(0.1)
     assert _value(text, 'shutter_graphql_operation_duration_seconds_count{operation="FeedProbe",type="query"}') >= 2
