@@ -1,9 +1,10 @@
-"""The `shutter` command: dev, serve, worker, migrate, seed, export-schema."""
+"""The `shutter` command: dev, serve, worker, migrate, seed, bench, export-schema."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 from pathlib import Path
@@ -85,8 +86,74 @@ def _migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def bench_settings() -> Settings:
+    """Settings from the environment, completed from the stack.env `shutter dev` wrote into the
+    data dir, so benchmarks run against a `make dev` stack without exporting anything."""
+    from bench.results import stack_env
+
+    missing = {key: value for key, value in stack_env(get_settings().data_dir).items() if key not in os.environ}
+    if missing:
+        os.environ.update(missing)
+        get_settings.cache_clear()
+    return get_settings()
+
+
 def _seed(args: argparse.Namespace) -> int:
-    asyncio.run(prepare_stores(get_settings(), seed=True))
+    if args.users is None:
+        if args.avg_follows is not None or args.posts is not None or args.reset:
+            print("shutter seed: --avg-follows, --posts and --reset need --users", file=sys.stderr)
+            return 2
+        asyncio.run(prepare_stores(get_settings(), seed=True))
+        return 0
+    from bench import dataset, results
+
+    try:
+        spec = dataset.DatasetSpec(
+            users=args.users,
+            avg_follows=50.0 if args.avg_follows is None else args.avg_follows,
+            posts=50 * args.users if args.posts is None else args.posts,
+            celebrities=args.celebrities,
+            celebrity_share=args.celebrity_share,
+            seed=args.seed,
+        )
+    except ValueError as error:
+        print(f"shutter seed: {error}", file=sys.stderr)
+        return 2
+    settings = bench_settings()
+    try:
+        summary = asyncio.run(dataset.run(settings, spec, reset_first=args.reset))
+    except dataset.DatasetExists as error:
+        print(f"shutter seed: {error}", file=sys.stderr)
+        return 2
+    payload = summary.as_dict()
+    results.write(results.results_dir(settings) / results.DATASET_FILE, payload)
+    print(json.dumps(payload, separators=(",", ":")))
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from bench import results
+
+    settings = bench_settings()
+    try:
+        if args.benchmark == "feed":
+            from bench import feed
+
+            spec = feed.FeedBenchSpec(
+                concurrency=args.concurrency, duration=args.duration, users_sample=args.users_sample
+            )
+            payload = asyncio.run(feed.run(settings, spec))
+        else:
+            from bench import fanout
+
+            payload = asyncio.run(fanout.run(settings, fanout.FanoutBenchSpec(followers=args.followers)))
+    except RuntimeError as error:
+        print(f"shutter bench {args.benchmark}: {error}", file=sys.stderr)
+        return 1
+    path = Path(args.output) if args.output else results.timestamped(settings, args.benchmark)
+    results.write(path, payload)
+    print(json.dumps(payload, indent=2))
+    print(f"shutter bench {args.benchmark}: wrote {path}", file=sys.stderr)
     return 0
 
 
@@ -120,7 +187,31 @@ def parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="apply migrations and graph constraints")
     migrate.add_argument("--revision", default="head")
     migrate.set_defaults(run=_migrate)
-    commands.add_parser("seed", help="create the demo users and follows").set_defaults(run=_seed)
+    seed = commands.add_parser(
+        "seed",
+        help="create the demo users and follows, or with --users a synthetic data set for benchmarks",
+    )
+    seed.add_argument("--users", type=int, help="build a synthetic data set with this many users")
+    seed.add_argument("--avg-follows", type=float, help="accounts each user follows on average (default 50)")
+    seed.add_argument("--posts", type=int, help="posts over the last 30 days (default 50 per user)")
+    seed.add_argument("--celebrities", type=int, default=5, help="accounts followed by a share of everyone")
+    seed.add_argument(
+        "--celebrity-share", type=float, default=0.6, help="share of users following each celebrity (default 0.6)"
+    )
+    seed.add_argument("--seed", type=int, default=0, help="random seed: one seed, one data set")
+    seed.add_argument("--reset", action="store_true", help="delete an earlier synthetic data set first")
+    seed.set_defaults(run=_seed)
+    bench = commands.add_parser("bench", help="measure the feed and fan-out on a data set from `seed --users`")
+    benchmarks = bench.add_subparsers(dest="benchmark", required=True)
+    feed = benchmarks.add_parser("feed", help="feed latency and throughput, hybrid against pull")
+    feed.add_argument("--concurrency", type=int, default=8, help="clients reading at once (default 8)")
+    feed.add_argument("--duration", type=float, default=30.0, help="seconds of load per strategy (default 30)")
+    feed.add_argument("--users-sample", type=int, default=500, help="active users the clients read as (default 500)")
+    feed.add_argument("--output", help="result file (default <data dir>/bench/feed-<time>.json)")
+    fanout = benchmarks.add_parser("fanout", help="fan-out throughput and post-to-visible latency")
+    fanout.add_argument("--followers", type=int, default=10_000, help="followers of the posting author (default 10000)")
+    fanout.add_argument("--output", help="result file (default <data dir>/bench/fanout-<time>.json)")
+    bench.set_defaults(run=_bench)
     export = commands.add_parser("export-schema", help="print the SDL")
     export.add_argument("--output", default=str(ROOT / "schema.graphql"))
     export.set_defaults(run=_export_schema)
