@@ -174,6 +174,31 @@ def _dev(args: argparse.Namespace) -> int:
     return run_dev(get_settings())
 
 
+async def _apply_role(settings: Settings, username: str, role: str) -> str:
+    from db.models import Role
+    from services.roles import set_role
+    from services.stores import open_stores
+
+    stores = open_stores(settings)
+    try:
+        user = await set_role(stores, username, Role(role))
+    finally:
+        await stores.close()
+    return user.username
+
+
+def _set_role(args: argparse.Namespace) -> int:
+    from services.errors import DomainError
+
+    try:
+        name = asyncio.run(_apply_role(get_settings(), args.username, args.role))
+    except DomainError as error:
+        print(f"shutter users set-role: {error.message}", file=sys.stderr)
+        return 1
+    print(f"{name} is now {args.role}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="shutter", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -212,6 +237,11 @@ def parser() -> argparse.ArgumentParser:
     fanout.add_argument("--followers", type=int, default=10_000, help="followers of the posting author (default 10000)")
     fanout.add_argument("--output", help="result file (default <data dir>/bench/fanout-<time>.json)")
     bench.set_defaults(run=_bench)
+    users = commands.add_parser("users", help="manage accounts").add_subparsers(dest="users_command", required=True)
+    set_role = users.add_parser("set-role", help="give a user the role USER, MODERATOR or ADMIN")
+    set_role.add_argument("username")
+    set_role.add_argument("role", choices=["USER", "MODERATOR", "ADMIN"])
+    set_role.set_defaults(run=_set_role)
     export = commands.add_parser("export-schema", help="print the SDL")
     export.add_argument("--output", default=str(ROOT / "schema.graphql"))
     export.set_defaults(run=_export_schema)

@@ -127,6 +127,13 @@ class Settings(BaseSettings):
     view_batch_memory_hours: int = Field(default=24, ge=1)  # folded batch ids kept to turn repeats away
     insights_days: int = Field(default=30, ge=1)  # days in a post's insights series, today included
 
+    # Moderation
+    report_hide_threshold: int = Field(default=5, ge=1)  # distinct reporters that hide a post or comment
+    banned_words: tuple[str, ...] = ()  # refused in captions and comments, whole words, any case (JSON list)
+    max_hidden_words: int = Field(default=100, ge=0)  # hidden words per user (setHiddenWords)
+    hidden_word_max_length: int = Field(default=50, ge=1, le=100)  # bounded by the column
+    moderation_reason_max_length: int = Field(default=500, ge=1)  # suspendUser's reason
+
     @property
     def public_url(self) -> str:
         """The API's address as clients see it (local media URLs are signed under it)."""

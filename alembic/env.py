@@ -13,10 +13,11 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import db.content
+import db.moderation
 import db.notifications
 import db.outbox
 import db.saves
-import db.views  # noqa: F401 - and the outbox, saves and views
+import db.views  # noqa: F401 - and the outbox, saves, views and moderation
 from alembic import context
 from db.models import Base
 from settings import get_settings

@@ -147,5 +147,6 @@ class Comment(Base):
     reply_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     created_at: Mapped[dt.datetime] = now_column()
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    hidden_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # by moderation
 
     __table_args__ = (Index("ix_comments_post_id_parent_id_id", "post_id", "parent_id", "id"),)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from db.content import Comment, Like, Post
+from db.moderation import HiddenWord
 
 
 async def add_like(session: AsyncSession, post_id: int, user_id: int) -> bool:
@@ -56,22 +57,50 @@ async def comments_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int
     return {row.id: row for row in rows}
 
 
+def shown_comment(viewer_id: int | None) -> ColumnElement[bool]:
+    """Not hidden by moderation and free of the post author's hidden words, unless the viewer
+    wrote it. Comment text is matched against each hidden word's stored pattern."""
+    hidden_word = exists().where(
+        Post.id == Comment.post_id,
+        HiddenWord.user_id == Post.author_id,
+        Comment.text.regexp_match(HiddenWord.pattern, "i"),
+    )
+    shown = and_(Comment.hidden_at.is_(None), ~hidden_word)
+    return shown if viewer_id is None else or_(Comment.author_id == viewer_id, shown)
+
+
 async def comments_page(
-    session: AsyncSession, post_id: int, parent_id: int | None, limit: int, after: int | None
+    session: AsyncSession,
+    post_id: int,
+    parent_id: int | None,
+    limit: int,
+    after: int | None,
+    *,
+    shown_only: bool = False,
+    viewer_id: int | None = None,
 ) -> list[Comment]:
-    """Live comments oldest first: top-level ones, or the replies to ``parent_id``."""
+    """Live comments oldest first: top-level ones, or the replies to ``parent_id``. With
+    ``shown_only``, only those ``viewer_id`` (None: anonymous) may see by ``shown_comment``."""
     parent = Comment.parent_id.is_(None) if parent_id is None else Comment.parent_id == parent_id
     query = select(Comment).where(Comment.post_id == post_id, parent, Comment.deleted_at.is_(None))
+    if shown_only:
+        query = query.where(shown_comment(viewer_id))
     if after is not None:
         query = query.where(Comment.id > after)
     return list(await session.scalars(query.order_by(Comment.id).limit(limit)))
 
 
 async def first_comments(session: AsyncSession, post_ids: Sequence[int], per_post: int) -> dict[int, list[Comment]]:
-    """The first ``per_post`` live top-level comments of each post, in one query."""
+    """The first ``per_post`` live top-level comments of each post, in one query. Hidden ones
+    are left out for everyone, their authors included: previews are shared by every viewer."""
     ranked = (
         select(Comment, func.row_number().over(partition_by=Comment.post_id, order_by=Comment.id).label("rank"))
-        .where(Comment.post_id.in_(post_ids), Comment.parent_id.is_(None), Comment.deleted_at.is_(None))
+        .where(
+            Comment.post_id.in_(post_ids),
+            Comment.parent_id.is_(None),
+            Comment.deleted_at.is_(None),
+            shown_comment(None),
+        )
         .subquery()
     )
     comment = aliased(Comment, ranked)

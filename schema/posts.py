@@ -71,7 +71,12 @@ async def comment_connection(
     rows = []
     if parent_id is not None or not replies_only:
         rows = await post_lists.comments(
-            info.context.stores, post_id, parent_id, request.first + 1, request.after[0] if request.after else None
+            info.context.stores,
+            post_id,
+            parent_id,
+            request.first + 1,
+            request.after[0] if request.after else None,
+            viewer_id=info.context.viewer_id,
         )
     shown = await _shown_authors(info, [row.author_id for row in rows])
     return Connection[Comment].build(

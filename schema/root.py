@@ -10,6 +10,7 @@ from strawberry.permission import BasePermission
 
 from resolvers import accounts, feed, posts, search, social, users
 from resolvers import insights as insight_resolvers
+from resolvers import moderation as moderation_resolvers
 from resolvers import node as nodes
 from resolvers import notifications as notification_resolvers
 from schema.accounts import AuthPayload, LogOutPayload, UpdateProfilePayload
@@ -17,6 +18,16 @@ from schema.context import Context
 from schema.feed import FeedConnection
 from schema.insights import RecordViewsPayload
 from schema.media import CreateUploadPayload, MediaPayload
+from schema.moderation import (
+    HiddenWordsPayload,
+    IsModerator,
+    ModerateCommentPayload,
+    ModeratePostPayload,
+    ModerationCase,
+    ModerationLogEntry,
+    ReportPayload,
+    SuspensionPayload,
+)
 from schema.notifications import (
     MarkNotificationsReadPayload,
     Notification,
@@ -32,6 +43,7 @@ from schema.social import FollowPayload, UserPayload
 from schema.users import User
 
 AUTHENTICATED: list[type[BasePermission]] = [IsAuthenticated]
+MODERATORS: list[type[BasePermission]] = [IsAuthenticated, IsModerator]
 
 
 @strawberry.type
@@ -245,6 +257,64 @@ class InsightsMutations:
 
 
 @strawberry.type
+class ModerationQueries:
+    moderation_queue: Connection[ModerationCase] = strawberry.field(
+        resolver=moderation_resolvers.moderation_queue,
+        permission_classes=MODERATORS,
+        description="Reported posts, comments and accounts, oldest case first. Moderators only (else FORBIDDEN).",
+    )
+    moderation_log: Connection[ModerationLogEntry] = strawberry.field(
+        resolver=moderation_resolvers.moderation_log,
+        permission_classes=MODERATORS,
+        description="Every moderation action, newest first. Moderators only (else FORBIDDEN).",
+    )
+
+
+@strawberry.type
+class ModerationMutations:
+    report_post: ReportPayload = strawberry.mutation(
+        resolver=moderation_resolvers.report_post,
+        permission_classes=AUTHENTICATED,
+        description=(
+            "Report a post; once SHUTTER_REPORT_HIDE_THRESHOLD (5 by default) distinct people report it, it is "
+            "hidden pending review. Reporting twice counts once."
+        ),
+    )
+    report_comment: ReportPayload = strawberry.mutation(
+        resolver=moderation_resolvers.report_comment,
+        permission_classes=AUTHENTICATED,
+        description="Report a comment; hidden at the same threshold as posts.",
+    )
+    report_user: ReportPayload = strawberry.mutation(
+        resolver=moderation_resolvers.report_user,
+        permission_classes=AUTHENTICATED,
+        description="Report an account for review; reports alone never suspend it.",
+    )
+    moderate_post: ModeratePostPayload = strawberry.mutation(
+        resolver=moderation_resolvers.moderate_post, permission_classes=MODERATORS
+    )
+    moderate_comment: ModerateCommentPayload = strawberry.mutation(
+        resolver=moderation_resolvers.moderate_comment, permission_classes=MODERATORS
+    )
+    suspend_user: SuspensionPayload = strawberry.mutation(
+        resolver=moderation_resolvers.suspend_user,
+        permission_classes=MODERATORS,
+        description="The account can no longer sign in and everything it shared is hidden. Staff: admins only.",
+    )
+    unsuspend_user: SuspensionPayload = strawberry.mutation(
+        resolver=moderation_resolvers.unsuspend_user, permission_classes=MODERATORS
+    )
+    set_hidden_words: HiddenWordsPayload = strawberry.mutation(
+        resolver=moderation_resolvers.set_hidden_words,
+        permission_classes=AUTHENTICATED,
+        description=(
+            "Replace the viewer's hidden words: comments on the viewer's posts holding one (whole word, any "
+            "case) are seen only by whoever wrote them."
+        ),
+    )
+
+
+@strawberry.type
 class Subscription:
     @strawberry.subscription(
         permission_classes=AUTHENTICATED,
@@ -256,10 +326,14 @@ class Subscription:
 
 
 @strawberry.type
-class Mutation(AccountMutations, SocialMutations, PostMutations, NotificationMutations, InsightsMutations):
+class Mutation(
+    AccountMutations, SocialMutations, PostMutations, NotificationMutations, InsightsMutations, ModerationMutations
+):
     pass
 
 
 @strawberry.type
-class Query(UserQueries, PostQueries, FeedQueries, NotificationQueries, SearchQueries, InsightsQueries):
+class Query(
+    UserQueries, PostQueries, FeedQueries, NotificationQueries, SearchQueries, InsightsQueries, ModerationQueries
+):
     pass

@@ -13,7 +13,7 @@ from graph.listing import Listing
 from graph.social import Relationship
 from schema.context import Context
 from schema.relay import Connection, encode_cursor, page_request
-from services import post_lists, privacy, social_lists
+from services import content_filter, post_lists, privacy, social_lists
 from services.privacy import NO_RELATIONSHIP
 
 if TYPE_CHECKING:
@@ -50,6 +50,12 @@ class User(relay.Node):
     @strawberry.field(description="Only the account's owner sees it.")
     def email(self, info: strawberry.Info[Context, None]) -> str | None:
         return self.row.email if info.context.viewer_id == self.row.id else None
+
+    @strawberry.field(description="Words whose comments on this user's posts only their authors see; owner only.")
+    async def hidden_words(self, info: strawberry.Info[Context, None]) -> list[str] | None:
+        if info.context.viewer_id != self.row.id:
+            return None
+        return await content_filter.hidden_words(info.context.stores, self.row.id)
 
     @strawberry.field
     async def follower_count(self, info: strawberry.Info[Context, None]) -> int:

@@ -11,7 +11,7 @@ from db import engagement as queries
 from db import posts as post_queries
 from db.content import Comment, Post
 from db.notifications import NotificationKind
-from services import captions, notify, outbox, validation
+from services import captions, content_filter, notify, outbox, validation
 from services.errors import DomainError, ErrorCode
 from services.post_access import visible_comment, visible_post
 from services.stores import Stores
@@ -61,6 +61,7 @@ def _check_comment_text(stores: Stores, text: str) -> str:
     if not text:
         raise DomainError(ErrorCode.INVALID_INPUT, "Write something first.", "text")
     problem = validation.check_text(text, stores.settings.comment_max_length, "text")
+    problem = problem or content_filter.banned_words_problem(stores.settings, text, "text")
     if problem is not None:
         raise problem
     return text

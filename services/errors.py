@@ -42,6 +42,9 @@ class ErrorCode(enum.StrEnum):
     CANNOT_BLOCK_SELF = "CANNOT_BLOCK_SELF"
     BLOCKED = "BLOCKED"
     NOT_FOLLOWING = "NOT_FOLLOWING"
+    # moderation
+    FORBIDDEN = "FORBIDDEN"
+    BANNED_CONTENT = "BANNED_CONTENT"
 
 
 class DomainError(Exception):

@@ -45,7 +45,8 @@ async def visible_comment(stores: Stores, viewer_id: int | None, comment_id: int
         authors = await user_queries.by_ids(session, [c.author_id for c in thread])
     if comment is None or (comment.parent_id is not None and parent is None):
         return None
-    if any(c.deleted_at is not None for c in thread):
+    # A comment hidden by moderation stays visible to its author, as a hidden post does.
+    if any(c.deleted_at is not None or (c.hidden_at is not None and c.author_id != viewer_id) for c in thread):
         return None
     try:
         post = await visible_post(stores, viewer_id, comment.post_id)

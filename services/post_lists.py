@@ -26,8 +26,14 @@ async def likers(stores: Stores, post_id: int, limit: int, after: tuple[int, int
         return await engagement_queries.likers_page(session, post_id, limit, after)
 
 
-async def comments(stores: Stores, post_id: int, parent_id: int | None, limit: int, after: int | None) -> list[Comment]:
+async def comments(
+    stores: Stores, post_id: int, parent_id: int | None, limit: int, after: int | None, *, viewer_id: int | None
+) -> list[Comment]:
+    """Comments the viewer may see: not hidden by moderation, and none holding the post
+    author's hidden words unless the viewer wrote them."""
     if limit == 0:
         return []
     async with stores.sessions() as session:
-        return await engagement_queries.comments_page(session, post_id, parent_id, limit, after)
+        return await engagement_queries.comments_page(
+            session, post_id, parent_id, limit, after, shown_only=True, viewer_id=viewer_id
+        )

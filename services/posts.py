@@ -14,7 +14,7 @@ from db.content import Audience, MediaStatus, Post
 from db.notifications import NotificationKind
 from db.outbox import OutboxEvent
 from jobs import names
-from services import captions, notify, outbox, validation
+from services import captions, content_filter, notify, outbox, validation
 from services.errors import DomainError, ErrorCode, ValidationErrors
 from services.stores import Stores
 
@@ -39,6 +39,7 @@ def _caption_problems(stores: Stores, caption: str, location: str | None) -> lis
         for problem in (
             validation.check_text(caption, settings.caption_max_length, "caption"),
             validation.check_text(location, LOCATION_MAX_LENGTH, "location") if location else None,
+            content_filter.banned_words_problem(settings, caption, "caption"),
         )
         if problem is not None
     ]

@@ -1,0 +1,141 @@
+"""Reports, moderation decisions, suspensions and hidden words: arguments -> one service call."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import strawberry
+
+from db.moderation import CaseStatus, ReportReason, TargetKind
+from schema.context import Context
+from schema.errors import attempt
+from schema.moderation import (
+    CaseStatusEnum,
+    DecisionEnum,
+    HiddenWordsPayload,
+    ModerateCommentPayload,
+    ModeratePostPayload,
+    ModerationCase,
+    ModerationLogEntry,
+    ReportPayload,
+    ReportReasonEnum,
+    SuspensionPayload,
+)
+from schema.posts import Comment, Post
+from schema.relay import Connection, encode_cursor, page_request, parse_global_id
+from schema.users import User
+from services import content_filter, moderation
+from services.moderation import Decision
+from services.stores import Stores
+
+Info = strawberry.Info[Context, None]
+Report = Callable[[Stores, int, int, ReportReason], Awaitable[bool]]
+
+
+async def _report(
+    info: Info, global_id: str, type_name: str, field: str, *, reason: ReportReason, call: Report
+) -> ReportPayload:
+    viewer = info.context.require_viewer()
+
+    async def work() -> bool:
+        return await call(info.context.stores, viewer, parse_global_id(global_id, type_name, field), reason)
+
+    result = await attempt(work())
+    return ReportPayload(errors=result) if isinstance(result, list) else ReportPayload(counted=result)
+
+
+async def report_post(info: Info, post_id: strawberry.ID, reason: ReportReasonEnum) -> ReportPayload:  # type: ignore[valid-type]
+    return await _report(info, post_id, "Post", "postId", reason=reason, call=moderation.report_post)
+
+
+async def report_comment(info: Info, comment_id: strawberry.ID, reason: ReportReasonEnum) -> ReportPayload:  # type: ignore[valid-type]
+    return await _report(info, comment_id, "Comment", "commentId", reason=reason, call=moderation.report_comment)
+
+
+async def report_user(info: Info, user_id: strawberry.ID, reason: ReportReasonEnum) -> ReportPayload:  # type: ignore[valid-type]
+    return await _report(info, user_id, "User", "userId", reason=reason, call=moderation.report_user)
+
+
+async def moderate_post(info: Info, post_id: strawberry.ID, action: DecisionEnum) -> ModeratePostPayload:  # type: ignore[valid-type]
+    viewer = info.context.require_viewer()
+
+    async def work() -> Post:
+        target = parse_global_id(post_id, "Post", "postId")
+        row = await moderation.moderate(info.context.stores, viewer, TargetKind.POST, target, Decision(action))
+        return Post.from_row(row)  # type: ignore[arg-type]
+
+    result = await attempt(work())
+    return ModeratePostPayload(errors=result) if isinstance(result, list) else ModeratePostPayload(post=result)
+
+
+async def moderate_comment(info: Info, comment_id: strawberry.ID, action: DecisionEnum) -> ModerateCommentPayload:  # type: ignore[valid-type]
+    viewer = info.context.require_viewer()
+
+    async def work() -> Comment:
+        target = parse_global_id(comment_id, "Comment", "commentId")
+        row = await moderation.moderate(info.context.stores, viewer, TargetKind.COMMENT, target, Decision(action))
+        return Comment.from_row(row)  # type: ignore[arg-type]
+
+    result = await attempt(work())
+    if isinstance(result, list):
+        return ModerateCommentPayload(errors=result)
+    return ModerateCommentPayload(comment=result)
+
+
+async def _suspension(info: Info, user_id: strawberry.ID, suspended: bool, reason: str) -> SuspensionPayload:
+    viewer = info.context.require_viewer()
+
+    async def work() -> User:
+        target = parse_global_id(user_id, "User", "userId")
+        return User.from_row(await moderation.set_suspended(info.context.stores, viewer, target, suspended, reason))
+
+    result = await attempt(work())
+    return SuspensionPayload(errors=result) if isinstance(result, list) else SuspensionPayload(user=result)
+
+
+async def suspend_user(info: Info, user_id: strawberry.ID, reason: str = "") -> SuspensionPayload:
+    return await _suspension(info, user_id, True, reason)
+
+
+async def unsuspend_user(info: Info, user_id: strawberry.ID, reason: str = "") -> SuspensionPayload:
+    return await _suspension(info, user_id, False, reason)
+
+
+async def set_hidden_words(info: Info, words: list[str]) -> HiddenWordsPayload:
+    viewer = info.context.require_viewer()
+
+    async def work() -> HiddenWordsPayload:
+        return HiddenWordsPayload(words=await content_filter.set_hidden_words(info.context.stores, viewer, words))
+
+    result = await attempt(work())
+    return HiddenWordsPayload(errors=result) if isinstance(result, list) else result
+
+
+async def moderation_queue(
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    status: CaseStatusEnum = CaseStatus.PENDING,  # type: ignore[valid-type]
+) -> Connection[ModerationCase]:
+    viewer = info.context.require_viewer()
+    request = page_request(info.context.stores.settings, first, after, cursor_arity=2)
+    cursor_after = (request.after[0], request.after[1]) if request.after else None
+    entries = await moderation.queue(info.context.stores, viewer, CaseStatus(status), request.first + 1, cursor_after)
+    return Connection[ModerationCase].build(
+        entries,
+        request,
+        node=ModerationCase.from_entry,
+        cursor=lambda entry: encode_cursor(entry.opened_micros, entry.case.id),
+    )
+
+
+async def moderation_log(
+    info: Info, first: int | None = None, after: str | None = None
+) -> Connection[ModerationLogEntry]:
+    viewer = info.context.require_viewer()
+    request = page_request(info.context.stores.settings, first, after, cursor_arity=1)
+    before = request.after[0] if request.after else None
+    rows = await moderation.audit_log(info.context.stores, viewer, request.first + 1, before)
+    return Connection[ModerationLogEntry].build(
+        rows, request, node=ModerationLogEntry.from_row, cursor=lambda row: encode_cursor(row.id)
+    )

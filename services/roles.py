@@ -1,0 +1,20 @@
+"""Who moderates: roles are given by operators (the CLI), never through the API."""
+
+from __future__ import annotations
+
+from db import users as user_queries
+from db.models import Role, User
+from services.errors import DomainError, ErrorCode
+from services.stores import Stores
+from services.validation import normalize_username
+
+
+async def set_role(stores: Stores, username: str, role: Role) -> User:
+    """Give ``username`` the role USER, MODERATOR or ADMIN; NOT_FOUND for an unknown name."""
+    name = normalize_username(username)
+    async with stores.sessions.begin() as session:
+        user = (await user_queries.by_usernames(session, [name])).get(name)
+        if user is None:
+            raise DomainError(ErrorCode.NOT_FOUND, f"No user named {name!r}.", "username")
+        user.role = role
+    return user
