@@ -9,6 +9,8 @@ CLOSE_FRIEND = "CLOSE_FRIEND"  # owner -> friend, property SINCE
 
 ID = "id"
 SINCE = "since"
-# Written by every transaction that changes the edges between two users, so such
-# transactions on one pair serialise (Neo4j takes the node locks; ArcadeDB retries).
+# A counter bumped by every transaction that changes the edges between two users, so such
+# transactions on one pair serialise (Neo4j takes the node locks; ArcadeDB retries). It must
+# change on every write: ArcadeDB leaves a record untouched, and so unguarded, when a SET
+# stores the value it already holds.
 TOUCHED = "touched"

@@ -39,7 +39,7 @@ _ENSURE_USERS = f"UNWIND $ids AS uid MERGE (u:{USER} {{{ID}: uid}})"
 
 _LOCK_PAIR = (
     f"MATCH (a:{USER} {{{ID}: $a}}), (b:{USER} {{{ID}: $b}}) "
-    f"SET a.{TOUCHED} = $now, b.{TOUCHED} = $now "
+    f"SET a.{TOUCHED} = coalesce(a.{TOUCHED}, 0) + 1, b.{TOUCHED} = coalesce(b.{TOUCHED}, 0) + 1 "
     f"RETURN EXISTS {{ (a)-[:{BLOCKS}]-(b) }} AS blocked, "
     f"EXISTS {{ (a)-[:{FOLLOWS}]->(b) }} AS following"
 )
@@ -60,8 +60,8 @@ async def ensure_users(graph: Graph, ids: list[int]) -> None:
                 raise
 
 
-async def _lock_pair(tx: AsyncManagedTransaction, a: int, b: int, now: int) -> tuple[bool, bool]:
-    result = await tx.run(_LOCK_PAIR, a=a, b=b, now=now)
+async def _lock_pair(tx: AsyncManagedTransaction, a: int, b: int) -> tuple[bool, bool]:
+    result = await tx.run(_LOCK_PAIR, a=a, b=b)
     record = await result.single()
     if record is None:
         raise LookupError("user node missing")
@@ -83,7 +83,7 @@ async def follow(graph: Graph, follower: int, followee: int, *, private: bool, n
     await ensure_users(graph, [follower, followee])
 
     async def work(tx: AsyncManagedTransaction) -> FollowOutcome:
-        blocked, following = await _lock_pair(tx, follower, followee, now)
+        blocked, following = await _lock_pair(tx, follower, followee)
         if blocked:
             return FollowOutcome.BLOCKED
         if following:
@@ -144,7 +144,7 @@ async def block(graph: Graph, blocker: int, blocked: int, now: int) -> None:
     await ensure_users(graph, [blocker, blocked])
 
     async def work(tx: AsyncManagedTransaction) -> None:
-        await _lock_pair(tx, blocker, blocked, now)
+        await _lock_pair(tx, blocker, blocked)
         await _merge_edge(tx, BLOCKS, blocker, blocked, now)
         await tx.run(
             f"MATCH (a:{USER} {{{ID}: $a}})-[r]-(b:{USER} {{{ID}: $b}}) WHERE type(r) <> '{BLOCKS}' DELETE r",
@@ -200,7 +200,7 @@ async def add_close_friend(graph: Graph, owner: int, friend: int, now: int) -> F
     await ensure_users(graph, [owner, friend])
 
     async def work(tx: AsyncManagedTransaction) -> FollowOutcome:
-        blocked, _ = await _lock_pair(tx, owner, friend, now)
+        blocked, _ = await _lock_pair(tx, owner, friend)
         if blocked:
             return FollowOutcome.BLOCKED
         await _merge_edge(tx, CLOSE_FRIEND, owner, friend, now)
