@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from typing import TypedDict
@@ -50,6 +51,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         view_buffer = ViewBuffer(stores.redis, settings)
         await view_buffer.start()
         log.info("serving", extra={"graphiql": settings.graphiql})
+        # Everything made so far (the schema, modules, clients) lives as long as the
+        # process: set it aside, so the collector's full passes skip it while serving.
+        gc.collect()
+        gc.freeze()
         try:
             yield {"stores": stores, "live": live, "view_buffer": view_buffer}
         finally:

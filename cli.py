@@ -24,6 +24,7 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host or settings.host,
         port=args.port or settings.port,
         proxy_headers=True,
+        workers=args.processes or settings.api_processes,
         log_level=settings.log_level.lower(),
         ws="websockets-sansio",
     )
@@ -140,7 +141,10 @@ def _bench(args: argparse.Namespace) -> int:
             from bench import feed
 
             spec = feed.FeedBenchSpec(
-                concurrency=args.concurrency, duration=args.duration, users_sample=args.users_sample
+                concurrency=args.concurrency,
+                duration=args.duration,
+                users_sample=args.users_sample,
+                processes=args.processes,
             )
             payload = asyncio.run(feed.run(settings, spec))
         else:
@@ -207,6 +211,7 @@ def parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the API with uvicorn")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument("--processes", type=int, help="API processes on the port (default SHUTTER_API_PROCESSES)")
     serve.set_defaults(run=_serve)
     commands.add_parser("worker", help="run Dramatiq workers").set_defaults(run=_worker)
     migrate = commands.add_parser("migrate", help="apply migrations and graph constraints")
@@ -232,6 +237,9 @@ def parser() -> argparse.ArgumentParser:
     feed.add_argument("--concurrency", type=int, default=8, help="clients reading at once (default 8)")
     feed.add_argument("--duration", type=float, default=30.0, help="seconds of load per strategy (default 30)")
     feed.add_argument("--users-sample", type=int, default=500, help="active users the clients read as (default 500)")
+    feed.add_argument(
+        "--processes", type=int, default=os.cpu_count() or 1, help="API servers, one process each (default: one a CPU)"
+    )
     feed.add_argument("--output", help="result file (default <data dir>/bench/feed-<time>.json)")
     fanout = benchmarks.add_parser("fanout", help="fan-out throughput and post-to-visible latency")
     fanout.add_argument("--followers", type=int, default=10_000, help="followers of the posting author (default 10000)")

@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     host: str = "127.0.0.1"
     port: int = 8000
+    api_processes: int = Field(default=1, ge=1)  # `shutter serve` processes sharing the port
     log_level: str = "INFO"
 
     # Stores. Unset URLs mean "use the embedded server" under `shutter dev` and the tests.

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from db.arrays import among, id_array_param
 from db.content import Comment, Like, Post
 from db.moderation import HiddenWord
 
@@ -35,8 +37,13 @@ async def remove_like(session: AsyncSession, post_id: int, user_id: int) -> bool
     return True
 
 
+_LIKED_POST_IDS = select(Like.post_id).where(
+    Like.user_id == bindparam("user_id"), Like.post_id == func.any(id_array_param("ids"))
+)
+
+
 async def liked_post_ids(session: AsyncSession, user_id: int, post_ids: Sequence[int]) -> set[int]:
-    rows = await session.scalars(select(Like.post_id).where(Like.user_id == user_id, Like.post_id.in_(post_ids)))
+    rows = await session.scalars(_LIKED_POST_IDS, {"user_id": user_id, "ids": list(post_ids)})
     return set(rows)
 
 
@@ -53,7 +60,7 @@ async def likers_page(
 
 
 async def comments_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Comment]:
-    rows = await session.scalars(select(Comment).where(Comment.id.in_(ids)))
+    rows = await session.scalars(select(Comment).where(among(Comment.id, ids)))
     return {row.id: row for row in rows}
 
 
@@ -90,13 +97,12 @@ async def comments_page(
     return list(await session.scalars(query.order_by(Comment.id).limit(limit)))
 
 
-async def first_comments(session: AsyncSession, post_ids: Sequence[int], per_post: int) -> dict[int, list[Comment]]:
-    """The first ``per_post`` live top-level comments of each post, in one query. Hidden ones
-    are left out for everyone, their authors included: previews are shared by every viewer."""
+@functools.cache
+def _first_comments_statement() -> Select[Comment]:
     ranked = (
         select(Comment, func.row_number().over(partition_by=Comment.post_id, order_by=Comment.id).label("rank"))
         .where(
-            Comment.post_id.in_(post_ids),
+            Comment.post_id == func.any(id_array_param("ids")),
             Comment.parent_id.is_(None),
             Comment.deleted_at.is_(None),
             shown_comment(None),
@@ -104,7 +110,13 @@ async def first_comments(session: AsyncSession, post_ids: Sequence[int], per_pos
         .subquery()
     )
     comment = aliased(Comment, ranked)
-    rows = await session.scalars(select(comment).where(ranked.c.rank <= per_post).order_by(comment.id))
+    return select(comment).where(ranked.c.rank <= bindparam("per_post")).order_by(comment.id)
+
+
+async def first_comments(session: AsyncSession, post_ids: Sequence[int], per_post: int) -> dict[int, list[Comment]]:
+    """The first ``per_post`` live top-level comments of each post, in one query. Hidden ones
+    are left out for everyone, their authors included: previews are shared by every viewer."""
+    rows = await session.scalars(_first_comments_statement(), {"ids": list(post_ids), "per_post": per_post})
     found: dict[int, list[Comment]] = {pid: [] for pid in post_ids}
     for row in rows:
         found[row.post_id].append(row)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.arrays import id_array_param
 from db.content import Audience, Media, Post, PostHashtag, PostMention
 from db.models import User
 
@@ -15,8 +16,18 @@ async def post_by_idempotency_key(session: AsyncSession, author_id: int, key: st
     return await session.scalar(select(Post).where(Post.author_id == author_id, Post.idempotency_key == key))
 
 
+# Hot reads: built once, values passed per execution.
+_POSTS_BY_IDS = select(Post).where(Post.id == func.any(id_array_param("ids")))
+_MEDIA_OF_POSTS = (
+    select(Media).where(Media.post_id == func.any(id_array_param("ids"))).order_by(Media.post_id, Media.position)
+)
+_HASHTAGS_OF_POSTS = select(PostHashtag.post_id, PostHashtag.tag).where(
+    PostHashtag.post_id == func.any(id_array_param("ids"))
+)
+
+
 async def posts_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Post]:
-    rows = await session.scalars(select(Post).where(Post.id.in_(ids)))
+    rows = await session.scalars(_POSTS_BY_IDS, {"ids": list(ids)})
     return {row.id: row for row in rows}
 
 
@@ -26,9 +37,7 @@ async def media_for_update(session: AsyncSession, ids: Sequence[int]) -> dict[in
 
 
 async def media_of_posts(session: AsyncSession, post_ids: Sequence[int]) -> dict[int, list[Media]]:
-    rows = await session.scalars(
-        select(Media).where(Media.post_id.in_(post_ids)).order_by(Media.post_id, Media.position)
-    )
+    rows = await session.scalars(_MEDIA_OF_POSTS, {"ids": list(post_ids)})
     found: dict[int, list[Media]] = {pid: [] for pid in post_ids}
     for row in rows:
         if row.post_id is not None:
@@ -43,7 +52,7 @@ async def user_ids_by_usernames(session: AsyncSession, usernames: Sequence[str])
 
 
 async def hashtags_of_posts(session: AsyncSession, post_ids: Sequence[int]) -> dict[int, list[str]]:
-    rows = await session.execute(select(PostHashtag.post_id, PostHashtag.tag).where(PostHashtag.post_id.in_(post_ids)))
+    rows = await session.execute(_HASHTAGS_OF_POSTS, {"ids": list(post_ids)})
     found: dict[int, list[str]] = {pid: [] for pid in post_ids}
     for post_id, tag in rows:
         found[post_id].append(tag)

@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from db.arrays import among
 from db.content import Post
 from db.models import Base, User, now_column
 from db.search import Viewpoint
@@ -46,7 +47,7 @@ async def remove_save(session: AsyncSession, user_id: int, post_id: int) -> bool
 
 
 async def saved_post_ids(session: AsyncSession, user_id: int, post_ids: Sequence[int]) -> set[int]:
-    rows = await session.scalars(select(Save.post_id).where(Save.user_id == user_id, Save.post_id.in_(post_ids)))
+    rows = await session.scalars(select(Save.post_id).where(Save.user_id == user_id, among(Save.post_id, post_ids)))
     return set(rows)
 
 

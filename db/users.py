@@ -8,11 +8,14 @@ from collections.abc import Sequence
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.arrays import id_array_param
 from db.models import RefreshToken, User
+
+_BY_IDS = select(User).where(User.id == func.any(id_array_param("ids")))
 
 
 async def by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, User]:
-    rows = await session.scalars(select(User).where(User.id.in_(ids)))
+    rows = await session.scalars(_BY_IDS, {"ids": list(ids)})
     return {row.id: row for row in rows}
 
 

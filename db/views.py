@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from db.arrays import among
 from db.content import Post
 from db.models import Base, now_column
 
@@ -106,7 +107,7 @@ async def forget_folded(session: AsyncSession, before: dt.datetime) -> None:
 
 
 async def folded_counts(session: AsyncSession, post_ids: Sequence[int]) -> dict[int, int]:
-    rows = await session.execute(select(PostViews.post_id, PostViews.views).where(PostViews.post_id.in_(post_ids)))
+    rows = await session.execute(select(PostViews.post_id, PostViews.views).where(among(PostViews.post_id, post_ids)))
     return {post_id: int(views) for post_id, views in rows}
 
 

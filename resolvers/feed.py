@@ -6,8 +6,9 @@ import strawberry
 
 from schema.context import Context
 from schema.feed import FeedConnection, FeedEdge
-from schema.posts import Post
+from schema.posts import Post, warm_cards
 from schema.relay import PageInfo, encode_cursor, page_request
+from schema.selection import names_below
 from services import feed
 from services.feed import FeedOrder
 
@@ -26,6 +27,7 @@ async def home_feed(
     for item in page.items:
         loaders.user_by_id.prime(item.author.id, item.author)
     loaders.hidden_by_user_id.know(page.hidden)
+    await warm_cards(info, [item.post for item in page.items], names_below(info.selected_fields, ("edges", "node")))
     edges = [
         FeedEdge(cursor=encode_cursor(*item.cursor), node=Post.from_row(item.post), reason=item.reason)
         for item in page.items

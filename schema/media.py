@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable
 
 import strawberry
 from strawberry import relay
@@ -45,24 +46,27 @@ class Media(relay.Node):
         )
 
     @strawberry.field(
+        graphql_type=str | None,
         description="A signed URL of the smallest variant at least `size` pixels wide (the largest when "
-        "none is, or when `size` is left out); for videos, of the poster frame. Null until READY."
+        "none is, or when `size` is left out); for videos, of the poster frame. Null until READY.",
     )
-    async def url(self, info: strawberry.Info[Context, None], size: int | None = None) -> str | None:
+    def url(self, info: strawberry.Info[Context, None], size: int | None = None) -> str | Awaitable[str] | None:
         variants = sorted(self.row.variants, key=lambda v: int(v["width"]))
         if self.row.status is not MediaStatus.READY or not variants:
             return None
         wide_enough = [v for v in variants if size is not None and int(v["width"]) >= size]
-        chosen = wide_enough[0] if wide_enough else variants[-1]
-        stores = info.context.stores
-        return await stores.media.presign_get(str(chosen["key"]), stores.settings.media_url_ttl_seconds)
+        chosen = str((wide_enough[0] if wide_enough else variants[-1])["key"])
+        urls = info.context.stores.media_urls
+        return urls.cached(chosen) or urls.get(chosen)
 
-    @strawberry.field(description="A signed URL of the video itself. Null for images and until READY.")
-    async def video_url(self, info: strawberry.Info[Context, None]) -> str | None:
+    @strawberry.field(
+        graphql_type=str | None, description="A signed URL of the video itself. Null for images and until READY."
+    )
+    def video_url(self, info: strawberry.Info[Context, None]) -> str | Awaitable[str] | None:
         if self.row.kind is not MediaKind.VIDEO or self.row.status is not MediaStatus.READY:
             return None
-        stores = info.context.stores
-        return await stores.media.presign_get(self.row.storage_key, stores.settings.media_url_ttl_seconds)
+        urls = info.context.stores.media_urls
+        return urls.cached(self.row.storage_key) or urls.get(self.row.storage_key)
 
 
 @strawberry.type

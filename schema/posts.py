@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Awaitable, Collection, Sequence
 
 import strawberry
 from strawberry import relay
 
+from dataloaders.base import NOT_LOADED, NotLoaded, peek, peek_many
 from db.content import Audience
 from db.content import Comment as CommentRow
 from db.content import Post as PostRow
+from db.models import User as UserRow
 from graph.social import Relationship
 from schema.context import Context
 from schema.insights import PostInsights
@@ -23,16 +26,30 @@ AudienceEnum = strawberry.enum(Audience, name="Audience")
 Info = strawberry.Info[Context, None]
 
 
-async def _shown_authors(info: Info, author_ids: Sequence[int]) -> dict[int, User]:
+def _shown(viewer_id: int | None, rows: Sequence[UserRow | None], hidden: Sequence[bool]) -> dict[int, User]:
     """Authors the viewer may see: comments and likes of blocked people are left out."""
-    context = info.context
-    rows = await context.loaders.user_by_id.load_many(list(author_ids))
-    hidden = await context.loaders.hidden_by_user_id.load_many(list(author_ids))
     return {
         row.id: User.from_row(row)
         for row, blocked in zip(rows, hidden, strict=True)
-        if row is not None and privacy.can_view_profile(context.viewer_id, row, Relationship(blocking=blocked))
+        if row is not None and privacy.can_view_profile(viewer_id, row, Relationship(blocking=blocked))
     }
+
+
+async def _shown_authors(info: Info, author_ids: Sequence[int]) -> dict[int, User]:
+    context = info.context
+    rows = await context.loaders.user_by_id.load_many(list(author_ids))
+    hidden = await context.loaders.hidden_by_user_id.load_many(list(author_ids))
+    return _shown(context.viewer_id, rows, hidden)
+
+
+def _shown_authors_now(info: Info, author_ids: Sequence[int]) -> dict[int, User] | NotLoaded:
+    """`_shown_authors` from what the loaders hold already; NOT_LOADED if anything is missing."""
+    loaders = info.context.loaders
+    rows = peek_many(loaders.user_by_id, author_ids)
+    hidden = peek_many(loaders.hidden_by_user_id, author_ids)
+    if isinstance(rows, NotLoaded) or isinstance(hidden, NotLoaded):
+        return NOT_LOADED
+    return _shown(info.context.viewer_id, rows, hidden)
 
 
 @strawberry.type(name="Comment")
@@ -47,8 +64,14 @@ class Comment(relay.Node):
     def from_row(cls, row: CommentRow) -> Comment:
         return cls(id=row.id, text=row.text, created_at=row.created_at, reply_count=row.reply_count, row=row)
 
-    @strawberry.field
-    async def author(self, info: Info) -> User | None:
+    @strawberry.field(graphql_type=User | None)
+    def author(self, info: Info) -> User | Awaitable[User | None] | None:
+        shown = _shown_authors_now(info, [self.row.author_id])
+        if isinstance(shown, NotLoaded):
+            return self._load_author(info)
+        return shown.get(self.row.author_id)
+
+    async def _load_author(self, info: Info) -> User | None:
         return (await _shown_authors(info, [self.row.author_id])).get(self.row.author_id)
 
     @strawberry.field(description="Replies, oldest first (one level deep).")
@@ -113,8 +136,17 @@ class Post(relay.Node):
             row=row,
         )
 
-    @strawberry.field
-    async def author(self, info: Info) -> User:
+    # The card's fields answer at once when a list warmed their loaders (`warm_cards`), and
+    # load through them otherwise.
+
+    @strawberry.field(graphql_type=User)
+    def author(self, info: Info) -> User | Awaitable[User]:
+        row = peek(info.context.loaders.user_by_id, self.row.author_id)
+        if isinstance(row, UserRow):
+            return User.from_row(row)
+        return self._load_author(info)
+
+    async def _load_author(self, info: Info) -> User:
         row = await info.context.loaders.user_by_id.load(self.row.author_id)
         assert row is not None  # posts are shown only with their author
         return User.from_row(row)
@@ -123,13 +155,22 @@ class Post(relay.Node):
     async def hashtags(self, info: Info) -> list[str]:
         return await info.context.loaders.hashtags_by_post_id.load(self.row.id)
 
-    @strawberry.field
-    async def media(self, info: Info) -> list[Media]:
+    @strawberry.field(graphql_type=list[Media])
+    def media(self, info: Info) -> list[Media] | Awaitable[list[Media]]:
+        rows = peek(info.context.loaders.media_by_post_id, self.row.id)
+        if isinstance(rows, NotLoaded):
+            return self._load_media(info)
+        return [Media.from_row(row) for row in rows]
+
+    async def _load_media(self, info: Info) -> list[Media]:
         return [Media.from_row(row) for row in await info.context.loaders.media_by_post_id.load(self.row.id)]
 
-    @strawberry.field
-    async def viewer_has_liked(self, info: Info) -> bool:
-        return await info.context.loaders.viewer_has_liked_by_post_id.load(self.row.id)
+    @strawberry.field(graphql_type=bool)
+    def viewer_has_liked(self, info: Info) -> bool | Awaitable[bool]:
+        liked = peek(info.context.loaders.viewer_has_liked_by_post_id, self.row.id)
+        if isinstance(liked, NotLoaded):
+            return info.context.loaders.viewer_has_liked_by_post_id.load(self.row.id)
+        return liked
 
     @strawberry.field(
         description="How many times signed-in accounts other than the author have seen the post (recordViews)."
@@ -150,8 +191,17 @@ class Post(relay.Node):
         found = await info.context.loaders.insights_by_post_id.load(self.row.id)
         return PostInsights.from_insights(found) if found is not None else None
 
-    @strawberry.field(description="The first two comments, for a feed card.")
-    async def preview_comments(self, info: Info) -> list[Comment]:
+    @strawberry.field(graphql_type=list[Comment], description="The first two comments, for a feed card.")
+    def preview_comments(self, info: Info) -> list[Comment] | Awaitable[list[Comment]]:
+        rows = peek(info.context.loaders.first_comments_by_post_id, self.row.id)
+        if isinstance(rows, NotLoaded):
+            return self._load_preview_comments(info)
+        shown = _shown_authors_now(info, [row.author_id for row in rows])
+        if isinstance(shown, NotLoaded):
+            return self._load_preview_comments(info)
+        return [Comment.from_row(row) for row in rows if row.author_id in shown]
+
+    async def _load_preview_comments(self, info: Info) -> list[Comment]:
         rows = await info.context.loaders.first_comments_by_post_id.load(self.row.id)
         shown = await _shown_authors(info, [row.author_id for row in rows])
         return [Comment.from_row(row) for row in rows if row.author_id in shown]
@@ -169,3 +219,29 @@ class Post(relay.Node):
         return Connection[User].build(
             entries, request, node=lambda e: shown.get(e[0]), cursor=lambda e: encode_cursor(e[1], e[0])
         )
+
+
+async def warm_cards(info: Info, posts: Sequence[PostRow], fields: Collection[str]) -> None:
+    """Load what the requested card fields need for every post of a list at once, so each
+    field of each card answers without awaiting. A load that fails here is not raised: the
+    field that needs it awaits the same failed load and reports the error in its place."""
+    loaders = info.context.loaders
+    ids = [post.id for post in posts]
+    loads: list[Awaitable[object]] = []
+    if "author" in fields:
+        loads.append(loaders.user_by_id.load_many({post.author_id for post in posts}))
+    if "media" in fields:
+        loads.append(loaders.media_by_post_id.load_many(ids))
+    if "viewerHasLiked" in fields:
+        loads.append(loaders.viewer_has_liked_by_post_id.load_many(ids))
+    previews = loaders.first_comments_by_post_id.load_many(ids) if "previewComments" in fields else None
+    results = await asyncio.gather(*loads, *([previews] if previews else []), return_exceptions=True)
+    if previews is None or isinstance(results[-1], BaseException):
+        return
+    comments: list[list[CommentRow]] = results[-1]  # type: ignore[assignment]
+    author_ids = list({comment.author_id for rows in comments for comment in rows})
+    await asyncio.gather(
+        loaders.user_by_id.load_many(author_ids),
+        loaders.hidden_by_user_id.load_many(author_ids),
+        return_exceptions=True,
+    )

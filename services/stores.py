@@ -11,6 +11,7 @@ from db.engine import SessionFactory, create_engine, create_read_session_factory
 from graph import Graph, create_graph
 from settings import Settings
 from storage import ObjectStore, create_store
+from storage.urls import SignedUrls
 
 
 @dataclass
@@ -22,6 +23,7 @@ class Stores:
     graph: Graph
     redis: Redis
     media: ObjectStore
+    media_urls: SignedUrls  # download URLs of `media`, reused while young
 
     async def close(self) -> None:
         await self.media.close()
@@ -40,6 +42,7 @@ def open_stores(settings: Settings) -> Stores:
         socket_connect_timeout=timeout,
         health_check_interval=30,
     )
+    media = create_store(settings)
     return Stores(
         settings=settings,
         engine=engine,
@@ -47,5 +50,6 @@ def open_stores(settings: Settings) -> Stores:
         reads=create_read_session_factory(engine),
         graph=create_graph(settings),
         redis=redis,
-        media=create_store(settings),
+        media=media,
+        media_urls=SignedUrls(media, settings.media_url_ttl_seconds),
     )

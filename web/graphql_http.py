@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -122,9 +123,18 @@ def _is_request_error(result: ExecutionResult) -> bool:
     return result.data is None and bool(result.errors) and all(e.path is None for e in result.errors or [])
 
 
+def encode(body: dict[str, Any]) -> bytes:
+    """Compact UTF-8 JSON. Text holding lone surrogates (echoed from a request) cannot be
+    UTF-8: it is written with \\u escapes instead."""
+    try:
+        return orjson.dumps(body)
+    except TypeError:
+        return json.dumps(body, separators=(",", ":")).encode("ascii")
+
+
 def _respond(body: dict[str, Any], media: str, status: int, headers: dict[str, str] | None = None) -> Response:
     return Response(
-        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        encode(body),
         status_code=status,
         media_type=media,
         headers={"cache-control": "no-store", "vary": "Accept", **(headers or {})},
