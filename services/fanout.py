@@ -6,20 +6,16 @@ authors), so correctness never waits for them; they keep timelines small and rig
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import datetime as dt
 import logging
 import time
 
-from db import feed as feed_queries
 from db import posts as post_queries
 from db import users as user_queries
 from db.content import Audience, Post
 from db.models import AccountStatus
 from graph import feed as graph_feed
 from graph import social as graph_social
-from services import follow_counts, metrics, privacy
+from services import follow_counts, follower_lists, metrics, privacy
 from services.feed import created_ms
 from services.feed_sources import timelines
 from services.stores import Stores
@@ -29,9 +25,12 @@ log = logging.getLogger(__name__)
 
 
 async def _followers(stores: Stores, author_id: int, *, close_friends_only: bool = False) -> list[list[int]]:
-    """Every follower of the author, a page at a time."""
+    """Every follower of the author (only close friends, when asked), a page at a time."""
     size = stores.settings.fanout_page_size
-    return await graph_feed.follower_pages(stores.graph, author_id, size, close_friends_only=close_friends_only)
+    if close_friends_only:
+        return await graph_feed.follower_pages(stores.graph, author_id, size, close_friends_only=True)
+    ids = await follower_lists.followers(stores, author_id)
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
 
 
 async def _is_celebrity(stores: Stores, author_id: int) -> bool:
@@ -63,24 +62,10 @@ async def fan_out_post(stores: Stores, post_id: int) -> int:
         await _celebrity_changed(stores, post.author_id, celebrity)
     if celebrity:
         return written
-    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=stores.settings.feed_active_days)
+    # Only live timelines take the post: a timeline lives SHUTTER_FEED_ACTIVE_DAYS past its
+    # owner's last read, so followers who stayed away get theirs rebuilt when they return.
     pages = await _followers(stores, post.author_id, close_friends_only=post.audience is Audience.CLOSE_FRIENDS)
-    # Postgres picks the next page's active followers while Redis takes this page's writes.
-    writing: asyncio.Task[int] | None = None
-    try:
-        for page in pages:
-            async with stores.sessions() as session:
-                active = await feed_queries.active_user_ids(session, page, since)
-            if writing is not None:
-                written += await writing
-            writing = asyncio.create_task(tl.push(active, [entry]))
-        if writing is not None:
-            written += await writing
-    finally:
-        if writing is not None and not writing.done():
-            writing.cancel()  # a failed page ends the job; its retry writes everything again
-            with contextlib.suppress(asyncio.CancelledError):
-                await writing
+    written += await tl.push_pages(pages, [entry])
     await metrics.observe_fanout_lag(stores.redis, max(time.time() - created_ms(post.id) / 1000, 0.0))
     return written
 
@@ -121,6 +106,7 @@ async def backfill_follow(stores: Stores, follower_id: int, followee_id: int) ->
     """Bring a newly followed author's recent posts into the follower's timeline."""
     tl = timelines(stores)
     await tl.invalidate_context(follower_id)
+    await follower_lists.forget(stores, followee_id)
     relationship = (await graph_social.relationships(stores.graph, follower_id, [followee_id]))[followee_id]
     if not relationship.following:
         return 0  # unfollowed since: nothing to bring in
@@ -136,6 +122,7 @@ async def prune_unfollow(stores: Stores, follower_id: int, followee_id: int) -> 
     """Take an author's posts out of a former follower's timeline, unless followed again."""
     tl = timelines(stores)
     await tl.invalidate_context(follower_id)
+    await follower_lists.forget(stores, followee_id)
     relationship = (await graph_social.relationships(stores.graph, follower_id, [followee_id]))[followee_id]
     if relationship.following:
         return 0

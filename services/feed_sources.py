@@ -11,9 +11,9 @@ from redis.exceptions import RedisError
 
 from db import feed as feed_queries
 from graph import feed as graph_feed
-from services import metrics
+from services import follower_lists, metrics
 from services.stores import Stores
-from services.timelines import Entry, FeedContext, Timelines, Window
+from services.timelines import Entry, FeedContext, Missing, Timelines, Window
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +68,24 @@ async def window(stores: Stores, viewer_id: int, below: int | None, want: int) -
         if isinstance(found, Window):
             metrics.TIMELINE_READS.labels("hit").inc()
             return found
+        context: FeedContext | None = None
+        if found.basis is not None:
+            # Only the context expired or was dropped. The live timeline is kept if it was
+            # built for the same pulled authors and close-friend lists; else it is rebuilt.
+            fresh = await relations(stores, viewer_id)
+            ttl = stores.settings.feed_context_ttl_seconds
+            if fresh.basis() != found.basis:
+                context = fresh  # read after found.generation: the rebuild may store it under it
+            elif await tl.store_context(viewer_id, fresh, found.generation, ttl):
+                again = await tl.read(viewer_id, below, want)
+                if isinstance(again, Window):
+                    metrics.TIMELINE_READS.labels("context_miss").inc()
+                    return again
+                found = again
+            else:  # a relationship changed meanwhile: start over from the current generation
+                found = Missing(await tl.generation(viewer_id), None)
         metrics.TIMELINE_READS.labels("miss").inc()
-        return await rebuild(stores, tl, viewer_id, found, below=below, want=want)
+        return await rebuild(stores, tl, viewer_id, found.generation, below=below, want=want, context=context)
     except RedisError:
         log.warning("redis unavailable; serving the feed by the pull model", extra={"viewer_id": viewer_id})
         metrics.TIMELINE_READS.labels("redis_unavailable").inc()
@@ -86,19 +102,28 @@ async def pulled(stores: Stores, viewer_id: int, below: int | None, want: int) -
 
 
 async def rebuild(
-    stores: Stores, tl: Timelines, viewer_id: int, generation: str, *, below: int | None, want: int
+    stores: Stores,
+    tl: Timelines,
+    viewer_id: int,
+    generation: str,
+    *,
+    below: int | None,
+    want: int,
+    context: FeedContext | None = None,
 ) -> Window:
     """Rebuild a missing timeline and context, and answer this request from the rebuild.
+    A `context` passed in must have been read from the graph after `generation` was.
 
     The timeline is marked as being rebuilt before Postgres is read, so posts fanned out
     meanwhile land in it and are kept; the context is stored only if no relationship
     changed since ``generation`` was read.
     """
     await tl.begin_rebuild(viewer_id)
-    context = await relations(stores, viewer_id)
+    if context is None:
+        context = await relations(stores, viewer_id)
     pushed_authors = context.following - context.celebrities
     entries = await _newest(stores, viewer_id, context, pushed_authors, below=None, limit=tl.max_items)
-    await tl.finish_rebuild(viewer_id, entries)
+    await tl.finish_rebuild(viewer_id, entries, context.basis())
     await tl.store_context(viewer_id, context, generation, stores.settings.feed_context_ttl_seconds)
     log.info("timeline rebuilt", extra={"viewer_id": viewer_id, "entries": len(entries)})
     return _window(entries, context, below, want)
@@ -111,3 +136,12 @@ async def forget_contexts(stores: Stores, *user_ids: int) -> None:
         await timelines(stores).invalidate_context(*user_ids)
     except RedisError:
         log.warning("redis unavailable; feed contexts not invalidated", extra={"user_ids": list(user_ids)})
+
+
+async def forget_followers(stores: Stores, *author_ids: int) -> None:
+    """Drop cached follower lists after follows changed; best effort, like forget_contexts
+    (the relationship jobs drop them again)."""
+    try:
+        await follower_lists.forget(stores, *author_ids)
+    except RedisError:
+        log.warning("redis unavailable; follower lists not invalidated", extra={"user_ids": list(author_ids)})

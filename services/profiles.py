@@ -61,6 +61,7 @@ async def update_profile(stores: Stores, user_id: int, changes: ProfileChanges) 
         if accepted:
             await follow_counts.invalidate(stores, user_id, *accepted)
             await feed_sources.forget_contexts(stores, *accepted)
+            await feed_sources.forget_followers(stores, user_id)
             for follower_id in accepted:
                 await outbox.emit(
                     stores,

@@ -72,6 +72,7 @@ async def follow(stores: Stores, viewer_id: int, target_id: int) -> tuple[Follow
 
 async def _followed(stores: Stores, follower_id: int, followee_id: int, *extra: outbox.Job) -> None:
     await feed_sources.forget_contexts(stores, follower_id)
+    await feed_sources.forget_followers(stores, followee_id)
     await outbox.emit(
         stores,
         (names.FEED, names.BACKFILL_FOLLOW, [follower_id, followee_id]),
@@ -83,6 +84,7 @@ async def _followed(stores: Stores, follower_id: int, followee_id: int, *extra: 
 async def _unfollowed(stores: Stores, follower_id: int, followee_id: int) -> None:
     # The read path stops showing the author's posts as soon as the context is dropped.
     await feed_sources.forget_contexts(stores, follower_id)
+    await feed_sources.forget_followers(stores, followee_id)
     await outbox.emit(
         stores,
         (names.FEED, names.PRUNE_UNFOLLOW, [follower_id, followee_id]),
@@ -147,6 +149,7 @@ async def block(stores: Stores, viewer_id: int, target_id: int) -> User | None:
     await graph_social.block(stores.graph, viewer_id, target_id, _now_ms())
     await follow_counts.invalidate(stores, viewer_id, target_id)
     await feed_sources.forget_contexts(stores, viewer_id, target_id)
+    await feed_sources.forget_followers(stores, viewer_id, target_id)
     await outbox.emit(
         stores,
         (names.FEED, names.PRUNE_BLOCK, [viewer_id, target_id]),

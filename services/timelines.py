@@ -15,7 +15,9 @@ Next to each timeline sits the viewer's feed context: whom they follow (the flag
 script checks, so an unfollow hides posts at once) and a small blob with the followed
 celebrities, the close-friend lists they are on and the users hidden from them by blocks.
 It is cached under a generation check, so a rebuild racing a follow change cannot store
-what the change just invalidated.
+what the change just invalidated. Each timeline also records its basis: the celebrities and
+close-friend lists it was built for. When only the context is gone, a fresh context with
+the same basis is stored and the timeline kept; a different basis means a rebuild.
 
 Every key of one user carries the same hash tag, so the scripts also run on Redis Cluster.
 """
@@ -41,6 +43,7 @@ SCAN_LIMIT = 2000
 _TIMELINE = "timeline:{{{}}}"
 _CONTEXT = "timeline:{{{}}}:context"
 _GENERATION = "timeline:{{{}}}:gen"
+_BASIS = "timeline:{{{}}}:basis"
 _CELEBRITIES = "timelines:celebrities"
 
 
@@ -69,6 +72,11 @@ class FeedContext:
     close_friend_of: frozenset[int] = frozenset()  # authors who list the viewer as a close friend
     hidden: frozenset[int] = frozenset()  # blocked by or blocking the viewer
 
+    def basis(self) -> str:
+        """What a timeline built for this context depends on: whose posts it leaves to be
+        pulled, and whose close-friends posts it holds."""
+        return json.dumps({"c": sorted(self.celebrities), "f": sorted(self.close_friend_of)}, separators=(",", ":"))
+
     def blob(self) -> str:
         return json.dumps(
             {"c": sorted(self.celebrities), "f": sorted(self.close_friend_of), "h": sorted(self.hidden)},
@@ -95,6 +103,16 @@ class Window:
     generation: str = field(default="")
 
 
+@dataclass(frozen=True, slots=True)
+class Missing:
+    """What a read found missing. `basis` is None when the timeline itself is not live;
+    otherwise only the context is missing, and `basis` is what the live timeline was built
+    for ("" when unknown). `generation` is the one to store a fresh context under."""
+
+    generation: str
+    basis: str | None
+
+
 def bound(before: int | None) -> str:
     """The lexicographic upper bound for entries strictly older than post ``before``."""
     return "+" if before is None else f"({before:0{ID_WIDTH}d}"
@@ -105,19 +123,21 @@ def _text(value: Any) -> str:
 
 
 # KEYS timelines; ARGV[1] max items, ARGV[2..] members. Writes only into live or
-# rebuilding timelines; trims the oldest beyond the cap. Returns how many timelines changed.
-_PUSH = f"""
+# rebuilding timelines; keeps the newest max items and the LIVE marker (the highest
+# members), dropping the rest in one command. Returns how many timelines changed.
+# A timeline being rebuilt has no LIVE marker yet: past max + 1 entries the trim may take
+# its BUILDING marker, but the key stays, so fan-out keeps writing into it, and
+# finish_rebuild makes it LIVE (and trims it) all the same.
+_PUSH = """
+local keep = -(tonumber(ARGV[1]) + 2)
 local changed = 0
 for _, key in ipairs(KEYS) do
   if redis.call('EXISTS', key) == 1 then
     local added = 0
     for i = 2, #ARGV do added = added + redis.call('ZADD', key, 0, ARGV[i]) end
-    if added > 0 then changed = changed + 1 end
-    local excess = redis.call('ZCARD', key) - tonumber(ARGV[1]) - 1
-    if excess > 0 then
-      local first = 0
-      if redis.call('ZRANGE', key, 0, 0)[1] == '{BUILDING}' then first = 1 end
-      redis.call('ZREMRANGEBYRANK', key, first, first + excess - 1)
+    if added > 0 then
+      changed = changed + 1
+      redis.call('ZREMRANGEBYRANK', key, 0, keep)
     end
   end
 end
@@ -136,14 +156,19 @@ end
 return removed
 """
 
-# KEYS[1] timeline, KEYS[2] context, KEYS[3] generation; ARGV[1] owner, ARGV[2] upper bound,
-# ARGV[3] how many, ARGV[4] timeline ttl, ARGV[5] scan limit.
-# Returns {0, generation} when either is missing, else {1, blob, more, floor, members...}.
+# KEYS[1] timeline, KEYS[2] context, KEYS[3] generation, KEYS[4] basis; ARGV[1] owner,
+# ARGV[2] upper bound, ARGV[3] how many, ARGV[4] timeline ttl, ARGV[5] scan limit.
+# Returns {0, generation} when the timeline is not live, {2, generation, basis} when only
+# the context is missing, else {1, blob, more, floor, members...}.
 _READ = f"""
-if not redis.call('ZSCORE', KEYS[1], '{LIVE}') or redis.call('EXISTS', KEYS[2]) == 0 then
+if not redis.call('ZSCORE', KEYS[1], '{LIVE}') then
   return {{0, redis.call('GET', KEYS[3]) or ''}}
 end
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  return {{2, redis.call('GET', KEYS[3]) or '', redis.call('GET', KEYS[4]) or ''}}
+end
 redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('EXPIRE', KEYS[4], ARGV[4])
 local want, limit = tonumber(ARGV[3]), tonumber(ARGV[5])
 local kept, offset, more, floor = {{}}, 0, 0, ''
 while #kept < want do
@@ -176,9 +201,11 @@ end
 return 0
 """
 
-# KEYS[1] timeline; ARGV[1] max items, ARGV[2] ttl, ARGV[3..] members.
+# KEYS[1] timeline, KEYS[2] basis; ARGV[1] max items, ARGV[2] ttl, ARGV[3] basis,
+# ARGV[4..] members.
 _FINISH_REBUILD = f"""
-for i = 3, #ARGV do redis.call('ZADD', KEYS[1], 0, ARGV[i]) end
+redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[2])
+for i = 4, #ARGV do redis.call('ZADD', KEYS[1], 0, ARGV[i]) end
 redis.call('ZREM', KEYS[1], '{BUILDING}')
 redis.call('ZADD', KEYS[1], 0, '{LIVE}')
 local excess = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[1]) - 1
@@ -222,6 +249,20 @@ class Timelines:
         keys = [_TIMELINE.format(owner) for owner in owners]
         return int(await self._push(keys=keys, args=[self.max_items, *(entry.member for entry in entries)]))
 
+    async def push_pages(self, pages: Sequence[Sequence[int]], entries: Sequence[Entry]) -> int:
+        """`push` for many pages of owners, every page's script call in one round trip."""
+        pages = [page for page in pages if page]
+        if not pages or not entries:
+            return 0
+        members = [entry.member for entry in entries]
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for page in pages:
+                await self._push(
+                    keys=[_TIMELINE.format(owner) for owner in page], args=[self.max_items, *members], client=pipe
+                )
+            changed = await pipe.execute()
+        return sum(int(count) for count in changed)
+
     async def unpush(self, owners: Sequence[int], entry: Entry) -> None:
         """Take one post out of many timelines (it was deleted)."""
         if not owners:
@@ -237,15 +278,15 @@ class Timelines:
             return 0
         return int(await self._unpush_authors(keys=[_TIMELINE.format(owner)], args=list(author_ids)))
 
-    async def read(self, owner: int, before: int | None, want: int) -> Window | str:
+    async def read(self, owner: int, before: int | None, want: int) -> Window | Missing:
         """Up to ``want`` entries older than ``before`` by authors the owner follows (or the
         owner), in one round trip; the generation string when a rebuild is needed."""
         reply = await self._read(
-            keys=[_TIMELINE.format(owner), _CONTEXT.format(owner), _GENERATION.format(owner)],
+            keys=[_TIMELINE.format(owner), _CONTEXT.format(owner), _GENERATION.format(owner), _BASIS.format(owner)],
             args=[owner, bound(before), want, self.ttl_seconds, SCAN_LIMIT],
         )
-        if int(reply[0]) == 0:
-            return _text(reply[1])
+        if int(reply[0]) != 1:
+            return Missing(_text(reply[1]), _text(reply[2]) if int(reply[0]) == 2 else None)
         floor = _text(reply[3])
         return Window(
             entries=[Entry.parse(member) for member in reply[4:]],
@@ -260,9 +301,13 @@ class Timelines:
     async def begin_rebuild(self, owner: int) -> None:
         await self._begin(keys=[_TIMELINE.format(owner)], args=[self.ttl_seconds])
 
-    async def finish_rebuild(self, owner: int, entries: Sequence[Entry]) -> None:
+    async def finish_rebuild(self, owner: int, entries: Sequence[Entry], basis: str) -> None:
+        """Complete a rebuild, recording the basis (`FeedContext.basis`) it was made for."""
         members = [entry.member for entry in entries]
-        await self._finish(keys=[_TIMELINE.format(owner)], args=[self.max_items, self.ttl_seconds, *members])
+        await self._finish(
+            keys=[_TIMELINE.format(owner), _BASIS.format(owner)],
+            args=[self.max_items, self.ttl_seconds, basis, *members],
+        )
 
     async def store_context(self, owner: int, context: FeedContext, generation: str, ttl_seconds: int) -> bool:
         """Cache the viewer's feed context unless it changed since ``generation`` was read."""

@@ -94,12 +94,19 @@ async def test_celebrity_posts_are_pulled_and_merged_in_order(stores: Stores) ->
     assert await ids(stores, fan2) == [pid for pid in expected if pid in await ids(stores, star)]
 
 
-async def test_a_lost_timeline_is_rebuilt_by_the_request_that_finds_it(stores: Stores) -> None:
+async def _star_pal_and_fans(stores: Stores) -> tuple[int, int, int, int]:
+    """A celebrity (at a threshold of 2) and a regular author; fan1 follows both and has a
+    live timeline, fan2 follows the star alone and has none yet."""
     stores.settings = stores.settings.model_copy(update={"celebrity_threshold": 2})
     star, pal, fan1, fan2 = await users(stores, "star", "pal", "fan1", "fan2")
     await follow(stores, fan1, star, pal)
     await follow(stores, fan2, star)
     await ids(stores, fan1)
+    return star, pal, fan1, fan2
+
+
+async def test_a_lost_timeline_is_rebuilt_by_the_request_that_finds_it(stores: Stores) -> None:
+    star, pal, fan1, fan2 = await _star_pal_and_fans(stores)
     for n in range(5):
         post_id = await post(stores, star if n % 2 else pal, f"post {n}")
         await fanout.fan_out_post(stores, post_id)
@@ -110,6 +117,61 @@ async def test_a_lost_timeline_is_rebuilt_by_the_request_that_finds_it(stores: S
     assert await all_ids(stores, fan1, first=2) == before
     # An inactive user never had a timeline: the first request builds it.
     assert await ids(stores, fan2) == [pid for pid in before if pid in await ids(stores, star)]
+
+
+async def _no_rebuild(*args: object, **kwargs: object) -> None:
+    raise AssertionError("the timeline was rebuilt")
+
+
+async def test_an_expired_context_is_read_again_and_the_live_timeline_kept(
+    stores: Stores, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    star, pal, fan1, _fan2 = await _star_pal_and_fans(stores)
+    by_star = []
+    for n in range(4):
+        post_id = await post(stores, star if n % 2 else pal, f"post {n}")
+        await fanout.fan_out_post(stores, post_id)
+        if n % 2:
+            by_star.append(post_id)
+    before = await all_ids(stores, fan1, first=3)
+    tl = feed_sources.timelines(stores)
+    kept = await tl.entries(fan1)
+    monkeypatch.setattr(feed_sources, "rebuild", _no_rebuild)
+    await tl.invalidate_context(fan1)  # as when it expires
+    assert await all_ids(stores, fan1, first=3) == before
+    assert await tl.entries(fan1) == kept
+    # An unfollow drops the context the same way; the next page follows it.
+    await social.unfollow(stores, fan1, pal)
+    assert await ids(stores, fan1, first=20) == by_star[::-1]
+
+
+async def test_a_timeline_built_for_another_celebrity_set_is_rebuilt_with_its_context(stores: Stores) -> None:
+    stores.settings = stores.settings.model_copy(update={"celebrity_threshold": 2})
+    star, fan1, fan2 = await users(stores, "star", "fan1", "fan2")
+    await follow(stores, fan1, star)
+    await follow(stores, fan2, star)
+    await ids(stores, fan1)
+    pulled = [await post(stores, star, f"pulled {n}") for n in range(2)]
+    for post_id in pulled:
+        assert await fanout.fan_out_post(stores, post_id) == 0  # a celebrity's posts are pulled
+    assert await ids(stores, fan1) == pulled[::-1]
+    # Below the threshold again, and no post since to record it: once fan1's context is
+    # read again, star is no longer pulled, so the timeline must hold star's posts.
+    await social.unfollow(stores, fan2, star)
+    await feed_sources.timelines(stores).invalidate_context(fan1)
+    assert await ids(stores, fan1) == pulled[::-1]
+
+
+async def test_a_new_close_friend_gets_the_earlier_close_friends_posts(stores: Stores) -> None:
+    author, friend = await users(stores, "ann", "bo")
+    await follow(stores, friend, author)
+    public = await post(stores, author, "for all")
+    close = await post(stores, author, "inner circle", Audience.CLOSE_FRIENDS)
+    for post_id in (public, close):
+        await fanout.fan_out_post(stores, post_id)
+    assert await ids(stores, friend) == [public]
+    await social.add_close_friend(stores, author, friend)
+    assert await ids(stores, friend) == [close, public]
 
 
 async def test_deleted_posts_and_blocked_authors_vanish_at_once(stores: Stores) -> None:
@@ -183,21 +245,18 @@ async def test_a_fan_out_killed_halfway_is_completed_by_its_retry(
         await ids(stores, follower)
     post_id = await post(stores, author)
     tl = feed_sources.timelines(stores)
-    real_push = Timelines.push
-    calls = 0
+    real_push_pages = Timelines.push_pages
 
-    async def dying_push(self: Timelines, owners: Sequence[int], entries: Sequence[Entry]) -> int:
-        nonlocal calls
-        calls += 1
-        if calls == 3:  # the author's timeline, one page of followers, then the worker dies
-            raise ConnectionError("worker killed")
-        return await real_push(self, owners, entries)
+    async def dying_push_pages(self: Timelines, pages: Sequence[Sequence[int]], entries: Sequence[Entry]) -> int:
+        assert len(pages) == 3
+        await real_push_pages(self, pages[:1], entries)  # one page of followers, then the worker dies
+        raise ConnectionError("worker killed")
 
-    monkeypatch.setattr(Timelines, "push", dying_push)
+    monkeypatch.setattr(Timelines, "push_pages", dying_push_pages)
     with pytest.raises(ConnectionError):
         await fanout.fan_out_post(stores, post_id)
     assert len(await tl.holders(followers, post_id)) == 2
-    monkeypatch.setattr(Timelines, "push", real_push)
+    monkeypatch.setattr(Timelines, "push_pages", real_push_pages)
     await fanout.fan_out_post(stores, post_id)  # the retry
     assert await tl.holders(followers, post_id) == set(followers)
     for follower in followers:
@@ -292,11 +351,7 @@ async def test_an_author_who_stops_being_pulled_is_pushed_back(stores: Stores) -
 async def test_the_pull_model_and_a_redis_outage_give_the_same_feed(
     stores: Stores, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    stores.settings = stores.settings.model_copy(update={"celebrity_threshold": 2})
-    star, pal, fan1, fan2 = await users(stores, "star", "pal", "fan1", "fan2")
-    await follow(stores, fan1, star, pal)
-    await follow(stores, fan2, star)
-    await ids(stores, fan1)
+    star, pal, fan1, _fan2 = await _star_pal_and_fans(stores)
     for n in range(7):
         audience = Audience.FOLLOWERS if n % 3 else Audience.EVERYONE
         await fanout.fan_out_post(stores, await post(stores, star if n % 2 else pal, f"post {n}", audience))
