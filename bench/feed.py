@@ -16,10 +16,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+import orjson
 from starlette.requests import Request
 
-from bench import content, results
+from bench import content, http1, results
 from bench.roundtrips import count_round_trips
 from bench.servers import ApiServer
 from schema import build_schema
@@ -61,6 +61,7 @@ class FeedBenchSpec:
     duration: float = 30.0
     users_sample: int = 500
     seed: int = 0
+    processes: int = 1
 
 
 @dataclass
@@ -105,11 +106,11 @@ def summary(tally: Tally, seconds: float) -> dict[str, Any]:
     }
 
 
-def _problem(response: httpx.Response) -> tuple[str | None, bool]:
+def _problem(answer: http1.Answer) -> tuple[str | None, bool]:
     """What went wrong with one response (None when nothing did), and whether the page was empty."""
-    if response.status_code != 200:
-        return f"HTTP {response.status_code}: {response.text[:200]}", False
-    body = response.json()
+    if answer.status != 200:
+        return f"HTTP {answer.status}: {answer.body[:200]!r}", False
+    body = orjson.loads(answer.body)
     if body.get("errors"):
         return f"GraphQL: {body['errors'][0].get('message')}", False
     feed = (body.get("data") or {}).get("feed")
@@ -119,36 +120,38 @@ def _problem(response: httpx.Response) -> tuple[str | None, bool]:
 
 
 async def _drive(
-    client: httpx.AsyncClient, headers: dict[int, dict[str, str]], concurrency: int, *, seconds: float | None
+    ports: list[int], requests: dict[int, bytes], concurrency: int, *, seconds: float | None
 ) -> tuple[Tally, float]:
     """Random users' pages from ``concurrency`` clients for ``seconds``; with None, one page per user."""
     tally = Tally()
-    payload = {"query": FEED_QUERY, "variables": {"first": PAGE_SIZE}}
-    users = list(headers)
+    users = list(requests)
     queue = users[:] if seconds is None else []
     rng = random.Random(len(users))
     started = time.perf_counter()
     deadline = started + (seconds or 0.0)
 
-    async def client_loop() -> None:
-        while True:
-            if seconds is None:
-                if not queue:
+    async def client_loop(port: int) -> None:
+        connection = http1.Connection("127.0.0.1", port, REQUEST_TIMEOUT_SECONDS)
+        try:
+            while True:
+                if seconds is None:
+                    if not queue:
+                        return
+                    user = queue.pop()
+                elif time.perf_counter() >= deadline:
                     return
-                user = queue.pop()
-            elif time.perf_counter() >= deadline:
-                return
-            else:
-                user = rng.choice(users)
-            began = time.perf_counter()
-            try:
-                response = await client.post("/graphql", json=payload, headers=headers[user])
-                problem, empty = _problem(response)
-            except (httpx.HTTPError, ValueError) as error:
-                problem, empty = f"{type(error).__name__}: {error}", False
-            tally.record(began, problem, empty)
+                else:
+                    user = rng.choice(users)
+                began = time.perf_counter()
+                try:
+                    problem, empty = _problem(await connection.send(requests[user]))
+                except (OSError, TimeoutError, http1.ProtocolError, ValueError) as error:
+                    problem, empty = f"{type(error).__name__}: {error}", False
+                tally.record(began, problem, empty)
+        finally:
+            await connection.close()
 
-    await asyncio.gather(*(client_loop() for _ in range(concurrency)))
+    await asyncio.gather(*(client_loop(ports[n % len(ports)]) for n in range(concurrency)))
     return tally, time.perf_counter() - started
 
 
@@ -181,20 +184,43 @@ async def _round_trips(settings: Settings, strategy: str, users: list[int]) -> d
     return means
 
 
+def _server_count(spec: FeedBenchSpec) -> int:
+    """One server a process asked for, but never more than there are clients to serve."""
+    return max(1, min(spec.processes, spec.concurrency))
+
+
 async def _strategy(settings: Settings, strategy: str, spec: FeedBenchSpec, users: list[int]) -> dict[str, Any]:
     env = {**os.environ, "SHUTTER_FEED_STRATEGY": strategy, "SHUTTER_LOG_LEVEL": "WARNING"}
-    server = ApiServer(env, results.results_dir(settings) / f"server-{strategy}.log")
+    # One server per process, each on its own port, the clients dealt out among them: with
+    # one shared listening socket, whichever process wakes first takes the long-lived
+    # connections, and the load would not be spread.
+    logs = results.results_dir(settings)
+    servers: list[ApiServer] = []
     try:
-        await asyncio.to_thread(server.wait_ready)
-        headers = {
-            user: {"Authorization": f"Bearer {tokens.issue_access_token(settings, user, 'bench')[0]}"} for user in users
+        for n in range(_server_count(spec)):
+            servers.append(ApiServer(env, logs / f"server-{strategy}-{n}.log"))
+        for server in servers:
+            await asyncio.to_thread(server.wait_ready)
+        body = orjson.dumps({"query": FEED_QUERY, "variables": {"first": PAGE_SIZE}})
+        requests = {
+            user: http1.prepare(
+                "127.0.0.1",
+                "/graphql",
+                {
+                    "Content-Type": "application/json",
+                    "Accept": "application/graphql-response+json",
+                    "Authorization": f"Bearer {tokens.issue_access_token(settings, user, 'bench')[0]}",
+                },
+                body,
+            )
+            for user in users
         }
-        limits = httpx.Limits(max_connections=spec.concurrency, max_keepalive_connections=spec.concurrency)
-        async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=REQUEST_TIMEOUT_SECONDS) as client:
-            warm, warm_seconds = await _drive(client, headers, spec.concurrency, seconds=None)
-            timed, seconds = await _drive(client, headers, spec.concurrency, seconds=spec.duration)
+        ports = [server.port for server in servers]
+        warm, warm_seconds = await _drive(ports, requests, spec.concurrency, seconds=None)
+        timed, seconds = await _drive(ports, requests, spec.concurrency, seconds=spec.duration)
     finally:
-        server.stop()
+        for server in servers:
+            server.stop()
     measured = summary(timed, seconds)
     measured["warm_up"] = {
         "requests": len(warm.latencies_ms),
@@ -255,6 +281,7 @@ async def run(settings: Settings, spec: FeedBenchSpec) -> dict[str, Any]:
         "concurrency": spec.concurrency,
         "duration": spec.duration,
         "users_sample": len(users),
+        "api_processes": _server_count(spec),
         "page_size": PAGE_SIZE,
         "results": found,
         "p99_ratio": round(pull["latency_ms"]["p99"] / hybrid["latency_ms"]["p99"], 2)

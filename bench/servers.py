@@ -70,7 +70,7 @@ class Child:
 class ApiServer(Child):
     def __init__(self, env: dict[str, str], log_path: Path) -> None:
         self.port = free_port()
-        super().__init__(["serve", "--host", "127.0.0.1", "--port", str(self.port)], env, log_path)
+        super().__init__(["serve", "--host", "127.0.0.1", "--port", str(self.port), "--processes", "1"], env, log_path)
 
     @property
     def url(self) -> str:
