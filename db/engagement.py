@@ -64,16 +64,26 @@ async def comments_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int
     return {row.id: row for row in rows}
 
 
-def shown_comment(viewer_id: int | None) -> ColumnElement[bool]:
-    """Not hidden by moderation and free of the post author's hidden words, unless the viewer
-    wrote it. Comment text is matched against each hidden word's stored pattern."""
-    hidden_word = exists().where(
+def _holds_hidden_word() -> ColumnElement[bool]:
+    """The comment's text holds one of the post author's hidden words (by its stored pattern)."""
+    return exists().where(
         Post.id == Comment.post_id,
         HiddenWord.user_id == Post.author_id,
         Comment.text.regexp_match(HiddenWord.pattern, "i"),
     )
-    shown = and_(Comment.hidden_at.is_(None), ~hidden_word)
+
+
+def shown_comment(viewer_id: int | None) -> ColumnElement[bool]:
+    """Not hidden by moderation and free of the post author's hidden words, unless the viewer
+    wrote it."""
+    shown = and_(Comment.hidden_at.is_(None), ~_holds_hidden_word())
     return shown if viewer_id is None else or_(Comment.author_id == viewer_id, shown)
+
+
+async def comments_with_word_flags(session: AsyncSession, ids: Sequence[int]) -> dict[int, tuple[Comment, bool]]:
+    """These comments, each with whether it holds a hidden word of its post's author."""
+    rows = await session.execute(select(Comment, _holds_hidden_word()).where(among(Comment.id, ids)))
+    return {comment.id: (comment, bool(worded)) for comment, worded in rows}
 
 
 async def comments_page(
@@ -161,12 +171,19 @@ async def count_new_comment(session: AsyncSession, post_id: int, parent_id: int 
         )
 
 
-async def has_live_comment(session: AsyncSession, post_id: int, author_id: int, *, parent_id: int | None) -> bool:
-    """Whether the author has a live top-level comment on the post (or reply to ``parent_id``)."""
+async def has_shown_comment(session: AsyncSession, post_id: int, author_id: int, *, parent_id: int | None) -> bool:
+    """Whether the author has a live top-level comment on the post (or reply to ``parent_id``)
+    that others may see: neither hidden by moderation nor holding the post author's hidden words."""
     parent = Comment.parent_id.is_(None) if parent_id is None else Comment.parent_id == parent_id
     found = await session.scalar(
         select(Comment.id)
-        .where(Comment.post_id == post_id, Comment.author_id == author_id, parent, Comment.deleted_at.is_(None))
+        .where(
+            Comment.post_id == post_id,
+            Comment.author_id == author_id,
+            parent,
+            Comment.deleted_at.is_(None),
+            shown_comment(None),
+        )
         .limit(1)
     )
     return found is not None

@@ -93,7 +93,7 @@ async def _action_exists(session: AsyncSession, subject: Subject, post: Post) ->
     if kind is NotificationKind.NEW_POST:
         return post.author_id == actor and await queries.has_alert(session, subject.recipient_id, actor)
     if kind is NotificationKind.COMMENT:
-        return post.author_id == subject.recipient_id and await engagement_queries.has_live_comment(
+        return post.author_id == subject.recipient_id and await engagement_queries.has_shown_comment(
             session, post.id, actor, parent_id=None
         )
     if kind is NotificationKind.REPLY:
@@ -104,7 +104,7 @@ async def _action_exists(session: AsyncSession, subject: Subject, post: Post) ->
             parent is not None
             and parent.deleted_at is None
             and parent.author_id == subject.recipient_id
-            and await engagement_queries.has_live_comment(session, post.id, actor, parent_id=parent.id)
+            and await engagement_queries.has_shown_comment(session, post.id, actor, parent_id=parent.id)
         )
     # MENTION: in the post's caption, or in one comment's text.
     recipient = (await user_queries.by_ids(session, [subject.recipient_id])).get(subject.recipient_id)
@@ -112,12 +112,14 @@ async def _action_exists(session: AsyncSession, subject: Subject, post: Post) ->
         return False
     if subject.comment_id is None:
         return post.author_id == actor and recipient.username in captions.mentions(post.caption)
+    # The comment, and the one it replies to, must be there for the recipient to see.
     comment = (await engagement_queries.comments_by_ids(session, [subject.comment_id])).get(subject.comment_id)
-    return (
-        comment is not None
-        and comment.deleted_at is None
-        and comment.author_id == actor
-        and recipient.username in captions.mentions(comment.text)
+    if comment is None or comment.author_id != actor or recipient.username not in captions.mentions(comment.text):
+        return False
+    thread = await engagement_queries.comments_with_word_flags(session, [comment.id, comment.parent_id or 0])
+    return all(
+        c.deleted_at is None and (c.author_id == recipient.id or (c.hidden_at is None and not worded))
+        for c, worded in thread.values()
     )
 
 

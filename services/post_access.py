@@ -36,27 +36,31 @@ async def visible_comment(stores: Stores, viewer_id: int | None, comment_id: int
     """A live comment on a post the viewer may see, by an author the viewer may see (the same
     rule as the comment lists), under a parent that passes the same test; else None."""
     async with stores.sessions() as session:
-        comments = await engagement_queries.comments_by_ids(session, [comment_id])
-        comment = comments.get(comment_id)
-        parent = None
-        if comment is not None and comment.parent_id is not None:
-            parent = (await engagement_queries.comments_by_ids(session, [comment.parent_id])).get(comment.parent_id)
-        thread = [c for c in (comment, parent) if c is not None]
-        authors = await user_queries.by_ids(session, [c.author_id for c in thread])
-    if comment is None or (comment.parent_id is not None and parent is None):
+        found = await engagement_queries.comments_with_word_flags(session, [comment_id])
+        parent_id = found[comment_id][0].parent_id if comment_id in found else None
+        if parent_id is not None:
+            found |= await engagement_queries.comments_with_word_flags(session, [parent_id])
+        authors = await user_queries.by_ids(session, [c.author_id for c, _ in found.values()])
+    if comment_id not in found or (parent_id is not None and parent_id not in found):
         return None
-    # A comment hidden by moderation stays visible to its author, as a hidden post does.
-    if any(c.deleted_at is not None or (c.hidden_at is not None and c.author_id != viewer_id) for c in thread):
+    comment = found[comment_id][0]
+    thread = list(found.values())
+    # A comment hidden by moderation, or by the post author's hidden words, stays visible to
+    # its author alone, as in the comment lists.
+    if any(
+        c.deleted_at is not None or ((c.hidden_at is not None or worded) and c.author_id != viewer_id)
+        for c, worded in thread
+    ):
         return None
     try:
         post = await visible_post(stores, viewer_id, comment.post_id)
     except DomainError:
         return None
-    others = [uid for uid in {c.author_id for c in thread} if uid != viewer_id]
+    others = [uid for uid in {c.author_id for c, _ in thread} if uid != viewer_id]
     relationships = (
         await graph_social.relationships(stores.graph, viewer_id, others) if viewer_id is not None and others else {}
     )
-    for c in thread:
+    for c, _ in thread:
         author = authors.get(c.author_id)
         seen = relationships.get(c.author_id, privacy.NO_RELATIONSHIP)
         if author is None or not privacy.can_view_profile(viewer_id, author, seen):

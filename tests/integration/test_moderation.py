@@ -234,7 +234,7 @@ async def test_hidden_words_hide_comments_from_all_but_their_authors(stores: Sto
     post_id = await feedkit.post(stores, author, "my photo")
     payload = (await data(stores, author, HIDDEN_WORDS, words=["  Ugly ", "c++", "ugly"]))["setHiddenWords"]
     assert payload == {"words": ["c++", "ugly"], "errors": []}
-    await engagement.add_comment(stores, rude, post_id, "So UGLY!")
+    ugly = await engagement.add_comment(stores, rude, post_id, "So UGLY!")
     await engagement.add_comment(stores, kind, post_id, "lovely, not ugl y")
     await engagement.add_comment(stores, kind, post_id, "written in C++")
 
@@ -248,6 +248,16 @@ async def test_hidden_words_hide_comments_from_all_but_their_authors(stores: Sto
     assert await comments(kind) == ["lovely, not ugl y", "written in C++"]
     preview = (await data(stores, rude, COMMENTS, id=gid("Post", post_id)))["post"]["previewComments"]
     assert [c["text"] for c in preview] == ["lovely, not ugl y"]  # previews are shared: hidden for all
+    # By id, too, the hidden comment is there for its writer alone.
+    node = "query($id: ID!) { node(id: $id) { ... on Comment { text } } }"
+    for who in (author, viewer, kind, None):
+        assert (await data(stores, who, node, id=gid("Comment", ugly.id)))["node"] is None
+    assert (await data(stores, rude, node, id=gid("Comment", ugly.id)))["node"] == {"text": "So UGLY!"}
+    with pytest.raises(DomainError) as hidden:
+        await engagement.add_comment(stores, kind, post_id, "agreed", reply_to_id=ugly.id)
+    assert (hidden.value.code, hidden.value.field) == (ErrorCode.NOT_FOUND, "replyToId")
+    reply = await engagement.add_comment(stores, rude, post_id, "really", reply_to_id=ugly.id)
+    assert (await data(stores, viewer, node, id=gid("Comment", reply.id)))["node"] is None
     query = 'query { user(username: "ann") { hiddenWords } }'
     assert (await data(stores, author, query))["user"]["hiddenWords"] == ["c++", "ugly"]
     assert (await data(stores, viewer, query))["user"]["hiddenWords"] is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from db.content import Audience
 from db.notifications import NotificationKind
-from services import engagement, notifications, notify, posts, profiles, social
+from services import content_filter, engagement, notifications, notify, posts, profiles, social
 from services.notifications import Shown
 from services.stores import Stores
 from tests.integration.feedkit import follow, post, users
@@ -107,6 +107,24 @@ async def test_comments_replies_and_mentions(stores: Stores) -> None:
     assert await _listed(stores, ben) == []
     assert await _listed(stores, cy) == []
     assert await _listed(stores, dee) == []
+
+
+async def test_nobody_is_told_of_a_comment_they_cannot_see(stores: Stores) -> None:
+    author, rude, kind, vic = await users(stores, "ann", "rude", "kind", "vic")
+    post_id = await post(stores, author)
+    await content_filter.set_hidden_words(stores, author, ["ugly"])
+    worded = await engagement.add_comment(stores, rude, post_id, "so ugly, right @vic")
+    polite = await engagement.add_comment(stores, kind, post_id, "nice @vic")
+    await engagement.add_comment(stores, rude, post_id, "ugly light", reply_to_id=polite.id)
+    # A reply under the hidden comment is hidden with it.
+    await engagement.add_comment(stores, rude, post_id, "see @vic", reply_to_id=worded.id)
+    await _sync_all(stores)
+    assert _kinds(await _listed(stores, author)) == [(Kind.COMMENT, [kind], 1)]
+    assert _kinds(await _listed(stores, vic)) == [(Kind.MENTION, [kind], 1)]
+    [mention] = await _listed(stores, vic)
+    assert mention.notification.comment_id == polite.id
+    assert _kinds(await _listed(stores, kind)) == []
+    assert _kinds(await _listed(stores, rude)) == []
 
 
 async def test_follows_requests_and_acceptance(stores: Stores) -> None:
