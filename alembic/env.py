@@ -12,18 +12,12 @@ from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-import db.content
-import db.moderation
-import db.notifications
-import db.outbox
-import db.saves
-import db.views  # noqa: F401 - and the outbox, saves, views and moderation
 from alembic import context
-from db.models import Base
+from db.tables import metadata
 from settings import get_settings
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def _url() -> str:

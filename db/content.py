@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -125,6 +126,8 @@ class PostMention(Base):
     post_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
 
+    __table_args__ = (Index("ix_post_mentions_user_id", "user_id"),)
+
 
 class Like(Base):
     __tablename__ = "likes"
@@ -133,7 +136,10 @@ class Like(Base):
     user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     created_at: Mapped[dt.datetime] = now_column()
 
-    __table_args__ = (Index("ix_likes_post_id_created_at", "post_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_likes_post_id_created_at", "post_id", "created_at"),
+        Index("ix_likes_user_id_created_at", "user_id", "created_at"),
+    )
 
 
 class Comment(Base):
@@ -149,4 +155,8 @@ class Comment(Base):
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     hidden_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # by moderation
 
-    __table_args__ = (Index("ix_comments_post_id_parent_id_id", "post_id", "parent_id", "id"),)
+    __table_args__ = (
+        Index("ix_comments_post_id_parent_id_id", "post_id", "parent_id", "id"),
+        Index("ix_comments_author_id_post_id", "author_id", "post_id"),
+        Index("ix_comments_parent_id", "parent_id", postgresql_where=sql_text("parent_id IS NOT NULL")),
+    )

@@ -116,6 +116,8 @@ class ModerationAction(Base):
     reason: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
     created_at: Mapped[dt.datetime] = now_column()
 
+    __table_args__ = (Index("ix_moderation_actions_moderator_id", "moderator_id"),)
+
 
 class HiddenWord(Base):
     """A word or phrase whose comments on the user's posts only their authors see."""

@@ -51,6 +51,7 @@ class Notification(Base):
         Index("ix_notifications_recipient_id_sort_key", "recipient_id", "sort_key"),
         Index("ix_notifications_unread", "recipient_id", postgresql_where=text("read_at IS NULL")),
         Index("ix_notifications_post_id", "post_id"),
+        Index("ix_notifications_comment_id", "comment_id", postgresql_where=text("comment_id IS NOT NULL")),
     )
 
 

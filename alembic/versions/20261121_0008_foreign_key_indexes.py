@@ -1,0 +1,46 @@
+"""Indexes under the foreign keys that had none.
+
+Deleting a user, a post or a comment makes PostgreSQL look up the rows that point at it;
+without these indexes each such lookup scans its whole table. They also serve the reads
+by author (a user's comments on a post), by liker and by mentioned user.
+
+The indexes are built CONCURRENTLY, outside the migration's transaction, so a large live
+table keeps taking writes while they build.
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-11-21
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0008"
+down_revision: str | None = "0007"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# name, table, columns, partial-index predicate
+INDEXES: tuple[tuple[str, str, tuple[str, ...], str | None], ...] = (
+    ("ix_comments_author_id_post_id", "comments", ("author_id", "post_id"), None),
+    ("ix_comments_parent_id", "comments", ("parent_id",), "parent_id IS NOT NULL"),
+    ("ix_likes_user_id_created_at", "likes", ("user_id", "created_at"), None),
+    ("ix_post_mentions_user_id", "post_mentions", ("user_id",), None),
+    ("ix_notifications_comment_id", "notifications", ("comment_id",), "comment_id IS NOT NULL"),
+    ("ix_moderation_actions_moderator_id", "moderation_actions", ("moderator_id",), None),
+)
+
+
+def upgrade() -> None:
+    with op.get_context().autocommit_block():
+        for name, table, columns, where in INDEXES:
+            op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")  # an invalid one a failed build left
+            predicate = f" WHERE {where}" if where else ""
+            op.execute(f"CREATE INDEX CONCURRENTLY {name} ON {table} ({', '.join(columns)}){predicate}")
+
+
+def downgrade() -> None:
+    with op.get_context().autocommit_block():
+        for name, _, _, _ in INDEXES:
+            op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
