@@ -250,8 +250,8 @@ async def test_hidden_words_hide_comments_from_all_but_their_authors(stores: Sto
     assert [c["text"] for c in preview] == ["lovely, not ugl y"]  # previews are shared: hidden for all
     # By id, too, the hidden comment is there for its writer alone.
     node = "query($id: ID!) { node(id: $id) { ... on Comment { text } } }"
-    for who in (author, viewer, kind, None):
-        assert (await data(stores, who, node, id=gid("Comment", ugly.id)))["node"] is None
+    for someone in (author, viewer, kind, None):
+        assert (await data(stores, someone, node, id=gid("Comment", ugly.id)))["node"] is None
     assert (await data(stores, rude, node, id=gid("Comment", ugly.id)))["node"] == {"text": "So UGLY!"}
     with pytest.raises(DomainError) as hidden:
         await engagement.add_comment(stores, kind, post_id, "agreed", reply_to_id=ugly.id)
