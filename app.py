@@ -15,6 +15,7 @@ from starlette.routing import Route, WebSocketRoute
 from jobs.broker import bind_broker
 from schema import build_schema
 from services.live import LiveHub
+from services.revocations import RevocationWatch, RevokedFamilies
 from services.stores import Stores, open_stores
 from services.view_buffer import ViewBuffer
 from settings import Settings, get_settings
@@ -32,6 +33,7 @@ log = logging.getLogger("shutter.app")
 class State(TypedDict):
     stores: Stores
     live: LiveHub
+    revoked: RevokedFamilies  # schema.context.Context.revoked
     view_buffer: ViewBuffer  # resolvers.insights.VIEW_BUFFER
 
 
@@ -47,7 +49,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         stores = open_stores(settings)
         broker = bind_broker(settings.redis_url)
         live = LiveHub(stores.redis)
+        revocations = RevocationWatch(stores, live)  # hears announcements through the hub
         await live.start()
+        await revocations.start()
         view_buffer = ViewBuffer(stores.redis, settings)
         await view_buffer.start()
         log.info("serving", extra={"graphiql": settings.graphiql})
@@ -56,9 +60,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         gc.collect()
         gc.freeze()
         try:
-            yield {"stores": stores, "live": live, "view_buffer": view_buffer}
+            yield {"stores": stores, "live": live, "revoked": revocations.revoked, "view_buffer": view_buffer}
         finally:
             await view_buffer.stop()  # sends the views gathered since the last flush
+            await revocations.stop()
             await live.stop()
             broker.close()
             await stores.close()

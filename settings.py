@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     access_token_ttl_seconds: int = 900
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    # Each API process reads revoked sign-ins from PostgreSQL this often, besides hearing of
+    # them at once over Redis (services/revocations.py).
+    revocation_poll_seconds: float = Field(default=10.0, gt=0)
     password_min_length: int = 8
     # Argon2id cost (RFC 9106's second recommended option by default)
     password_hash_time_cost: int = 3

@@ -34,12 +34,24 @@ async def refresh_token_for_update(session: AsyncSession, token_hash: str) -> Re
     return await session.scalar(select(RefreshToken).where(RefreshToken.token_hash == token_hash).with_for_update())
 
 
-async def revoke_families(session: AsyncSession, *, user_id: int, family_id: str | None = None) -> None:
-    """Revoke one token family of a user, or all of them when ``family_id`` is None."""
+async def revoke_families(session: AsyncSession, *, user_id: int, family_id: str | None = None) -> list[str]:
+    """Revoke one token family of a user, or all of them when ``family_id`` is None; returns
+    the families that were live until now."""
     query = update(RefreshToken).where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
     if family_id is not None:
         query = query.where(RefreshToken.family_id == family_id)
-    await session.execute(query.values(revoked_at=func.now()))
+    rows = await session.scalars(query.values(revoked_at=func.now()).returning(RefreshToken.family_id))
+    return sorted(set(rows))
+
+
+async def families_revoked_since(session: AsyncSession, since: dt.datetime) -> tuple[list[str], dt.datetime]:
+    """Token families revoked after ``since``, and the database's clock now."""
+    now = await session.scalar(select(func.now()))
+    rows = await session.scalars(
+        select(RefreshToken.family_id).where(RefreshToken.revoked_at > since).group_by(RefreshToken.family_id)
+    )
+    assert now is not None
+    return list(rows), now
 
 
 async def delete_expired_tokens(session: AsyncSession, user_id: int, now: dt.datetime) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from abc import abstractmethod
 
@@ -11,6 +10,7 @@ import dramatiq
 from dramatiq.asyncio import get_event_loop_thread
 
 from jobs.runtime import worker_stores
+from services import background
 from services.stores import Stores
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ class Loop(dramatiq.Middleware):
     def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         loop_thread = get_event_loop_thread()
         if self._task is not None and loop_thread is not None:
-            loop_thread.run_coroutine(_stop(self._task))
+            loop_thread.run_coroutine(background.stop(self._task))
         self._task = None
 
     async def _start(self) -> asyncio.Task[None]:
@@ -60,9 +60,3 @@ class Loop(dramatiq.Middleware):
                 busy = False
             if not busy:
                 await asyncio.sleep(self.pause_seconds(stores))
-
-
-async def _stop(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task

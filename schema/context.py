@@ -11,6 +11,7 @@ from starlette.requests import HTTPConnection
 from dataloaders import Loaders
 from services.errors import NotAuthenticated
 from services.live import LiveHub
+from services.revocations import RevokedFamilies
 from services.stores import Stores
 from services.tokens import AccessClaims, InvalidAccessToken, decode_access_token
 
@@ -26,6 +27,8 @@ class Context:
     connection_params: dict[str, Any] | None = None
     # The process's live notification hub (None where nothing serves subscriptions).
     live: LiveHub | None = None
+    # Sign-ins revoked before their tokens expire, as this process knows them.
+    revoked: RevokedFamilies | None = None
     _loaders: Loaders | None = field(default=None, repr=False)
     _claims: AccessClaims | None = field(default=None, repr=False)
     _auth_checked: bool = field(default=False, repr=False)
@@ -55,6 +58,13 @@ class Context:
             self._claims = decode_access_token(self.stores.settings, header[len(BEARER) :].strip())
         except InvalidAccessToken:
             self._auth_error = "The access token is invalid or has expired."
+            return
+        self._check_revoked()
+
+    def _check_revoked(self) -> None:
+        if self._claims is not None and self.revoked is not None and self._claims.family_id in self.revoked:
+            self._claims = None
+            self._auth_error = "This sign-in has ended. Sign in again."
 
     @property
     def claims(self) -> AccessClaims | None:
@@ -87,9 +97,10 @@ class Context:
 
     def reset_loaders(self) -> None:
         """Start a fresh cache: one per operation, also on long-lived WebSocket connections,
-        where the token is checked again so it stops working when it expires."""
+        where the token is checked again so it stops working when it expires or is revoked."""
         self._authenticate()
         if self._claims is not None and self._claims.expires_at <= time.time():
             self._claims = None
             self._auth_error = "The access token has expired."
+        self._check_revoked()
         self._loaders = Loaders.create(self.stores, self._claims.user_id if self._claims else None)

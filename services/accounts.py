@@ -19,7 +19,7 @@ from db.models import AccountStatus, RefreshToken, User
 from graph import GraphUnavailable
 from graph import social as graph_social
 from jobs import names, queue
-from services import ratelimit, tokens, validation
+from services import ratelimit, revocations, tokens, validation
 from services.errors import DomainError, ErrorCode, ValidationErrors
 from services.stores import Stores
 from settings import Settings
@@ -168,7 +168,7 @@ async def refresh(stores: Stores, refresh_token: str) -> Session:
             raise invalid
         if row.used_at is not None:
             # A stolen token raced its owner: neither may go on with this login.
-            await user_queries.revoke_families(session, user_id=row.user_id, family_id=row.family_id)
+            revoked = await user_queries.revoke_families(session, user_id=row.user_id, family_id=row.family_id)
             reused = True
         else:
             reused = False
@@ -178,6 +178,7 @@ async def refresh(stores: Stores, refresh_token: str) -> Session:
                 raise DomainError(ErrorCode.ACCOUNT_SUSPENDED, "This account is suspended.")
             result = await _issue(session, stores, user, row.family_id)
     if reused:
+        await revocations.announce(stores, revoked)
         raise DomainError(ErrorCode.TOKEN_REUSED, "This sign-in was revoked. Sign in again.", "refreshToken")
     return result
 
@@ -185,16 +186,18 @@ async def refresh(stores: Stores, refresh_token: str) -> Session:
 async def log_out(
     stores: Stores, user_id: int, *, family_id: str, refresh_token: str | None, all_devices: bool
 ) -> None:
-    """End this login (the access token's family, or the given refresh token's), or every login."""
+    """End this login (the access token's family, or the given refresh token's), or every login.
+    The access tokens of what ends stop working at once, in every process."""
     async with stores.sessions.begin() as session:
         if all_devices:
-            await user_queries.revoke_families(session, user_id=user_id)
-            return
-        if refresh_token is not None:
-            row = await user_queries.refresh_token_for_update(session, tokens.hash_refresh_token(refresh_token))
-            if row is not None and row.user_id == user_id:
-                family_id = row.family_id
-        await user_queries.revoke_families(session, user_id=user_id, family_id=family_id)
+            revoked = await user_queries.revoke_families(session, user_id=user_id)
+        else:
+            if refresh_token is not None:
+                row = await user_queries.refresh_token_for_update(session, tokens.hash_refresh_token(refresh_token))
+                if row is not None and row.user_id == user_id:
+                    family_id = row.family_id
+            revoked = await user_queries.revoke_families(session, user_id=user_id, family_id=family_id)
+    await revocations.announce(stores, revoked)
 
 
 async def prune_expired_tokens(stores: Stores, user_id: int) -> int:

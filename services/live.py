@@ -4,6 +4,8 @@ Jobs publish a notification's id on its recipient's channel. Each API process ho
 Redis subscriber connection (not one per socket): it subscribes to the channels of the
 users with an open subscription there and hands each message to their sockets' queues.
 A slow socket cannot hold up the others: its queue is bounded and drops its oldest entry.
+The same connection carries the process-wide channels (``LiveHub.listen``), such as the
+revoked sign-ins every process must know of.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
+from services import background
 from services.stores import Stores
 
 log = logging.getLogger(__name__)
@@ -49,16 +52,25 @@ class LiveHub:
         self._queues: dict[int, set[asyncio.Queue[int]]] = {}
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        self._handlers: dict[str, Callable[[bytes], None]] = {}
+
+    def listen(self, name: str, handler: Callable[[bytes], None]) -> None:
+        """Hand every message on a process-wide channel to ``handler``; call before ``start``."""
+        self._handlers[name] = handler
 
     async def start(self) -> None:
         self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        if self._handlers:
+            try:
+                await self._pubsub.subscribe(*self._handlers)
+            except (RedisError, OSError):
+                # Subscribed again when the connection is next made; whoever relies on these
+                # channels must cope with missed messages anyway.
+                log.warning("live: redis unavailable at start; process-wide channels wait")
         self._task = asyncio.create_task(self._listen())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await background.stop(self._task)
         if self._pubsub is not None:
             with contextlib.suppress(RedisError, OSError):
                 await self._pubsub.aclose()  # type: ignore[no-untyped-call]
@@ -111,6 +123,14 @@ class LiveHub:
     def _deliver(self, message: dict[str, Any]) -> None:
         name = message.get("channel")
         text = name.decode() if isinstance(name, bytes) else str(name)
+        handler = self._handlers.get(text)
+        if handler is not None:
+            data = message.get("data")
+            try:
+                handler(data if isinstance(data, bytes) else str(data).encode())
+            except Exception:  # one bad message must not end the process's only subscriber
+                log.warning("live: message on %s not handled", text, exc_info=True)
+            return
         try:
             user_id = int(text.rsplit(":", 1)[1])
             notification_id = int(json.loads(message["data"])["id"])

@@ -20,7 +20,7 @@ from db.content import Comment, Post
 from db.models import AccountStatus, Role, User
 from db.moderation import CaseStatus, LogAction, ModerationAction, ModerationCase, ReportReason, TargetKind
 from graph import social as graph_social
-from services import privacy
+from services import privacy, revocations
 from services.errors import DomainError, ErrorCode
 from services.post_access import visible_comment, visible_post
 from services.stores import Stores
@@ -159,11 +159,11 @@ async def set_suspended(stores: Stores, moderator_id: int, user_id: int, suspend
         if user.role is not Role.USER and moderator.role is not Role.ADMIN:
             raise DomainError(ErrorCode.FORBIDDEN, "Only an admin can suspend staff.", "userId")
         user.status = AccountStatus.SUSPENDED if suspended else AccountStatus.ACTIVE
-        if suspended:
-            await user_queries.revoke_families(session, user_id=user.id)
+        revoked = await user_queries.revoke_families(session, user_id=user.id) if suspended else []
         _resolve(await queries.case_for_update(session, TargetKind.USER, user_id))
         action = LogAction.SUSPEND if suspended else LogAction.UNSUSPEND
         queries.log(session, moderator_id, action, TargetKind.USER, user_id, reason=reason)
+    await revocations.announce(stores, revoked)
     return user
 
 

@@ -9,7 +9,6 @@ since the last flush; a clean shutdown flushes them.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 from collections import deque
@@ -18,7 +17,7 @@ from collections.abc import Collection
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from services import views
+from services import background, views
 from services.views import ViewBatch
 from settings import Settings
 
@@ -69,11 +68,8 @@ class ViewBuffer:
 
     async def stop(self) -> None:
         """Stop flushing on the interval, then send what is left (one attempt)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await background.stop(self._task)
+        self._task = None
         await self.flush()
 
     async def _flush_forever(self) -> None:

@@ -194,7 +194,12 @@ class GraphQLHTTP:
 
     async def _execute(self, request: Request, stores: Stores, params: GraphQLRequest, media: str) -> Response:
         allowed = {OperationType.QUERY} if request.method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
-        context = Context(stores=stores, connection=request, request_id=request.state.request_id)
+        context = Context(
+            stores=stores,
+            connection=request,
+            request_id=request.state.request_id,
+            revoked=getattr(request.state, "revoked", None),
+        )
         try:
             result = await self.schema.execute(
                 params.query,

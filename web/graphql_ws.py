@@ -19,6 +19,7 @@ from schema import ShutterSchema
 from schema.context import Context
 from services.errors import NotAuthenticated
 from services.live import LiveHub
+from services.revocations import RevokedFamilies
 from services.stores import Stores
 
 
@@ -77,7 +78,10 @@ class GraphQLWebSocket(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         stores: Stores = request.state.stores
         live: LiveHub | None = getattr(request.state, "live", None)
-        return Context(stores=stores, connection=request, request_id=request.state.request_id, live=live)
+        revoked: RevokedFamilies | None = getattr(request.state, "revoked", None)
+        return Context(
+            stores=stores, connection=request, request_id=request.state.request_id, live=live, revoked=revoked
+        )
 
     async def on_ws_connect(self, context: Context) -> None:
         # A token that is present but bad ends the connection; none at all means anonymous.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -401,6 +402,40 @@ async def test_log_out_ends_this_login_only(api: Api) -> None:
     assert data["logOut"] == {"ok": True, "errors": []}
     assert codes(await refresh(api, alice.refresh_token)) == [("INVALID_TOKEN", "refreshToken")]
     assert (await refresh(api, other_login["refreshToken"]))["errors"] == []
+
+
+async def _refused(api: Api, token: str) -> bool:
+    """Whether the API turns the access token away; other processes hear of a revocation
+    over Redis, so this waits a moment for that."""
+    for _ in range(100):
+        body = await api.post(VIEWER, token=token)
+        if body.get("errors"):
+            return error_codes(body) == ["UNAUTHENTICATED"] and body["data"] == {"viewer": None}
+        await asyncio.sleep(0.02)
+    return False
+
+
+async def test_log_out_ends_the_access_token_at_once(api: Api) -> None:
+    alice = await api.sign_up("alice")
+    other_login = await log_in(api, "alice")
+    assert await viewer_name(api, alice.token) == "alice"
+
+    await api.data(LOG_OUT, token=alice.token)
+
+    assert await _refused(api, alice.token)
+    assert await viewer_name(api, other_login["accessToken"]) == "alice"
+    await api.data(LOG_OUT, {"input": {"allDevices": True}}, token=other_login["accessToken"])
+    assert await _refused(api, other_login["accessToken"])
+    # Signing in again starts a new login that works.
+    assert await viewer_name(api, (await log_in(api, "alice"))["accessToken"]) == "alice"
+
+
+async def test_a_reused_refresh_token_ends_the_logins_access_tokens(api: Api) -> None:
+    alice = await api.sign_up("alice")
+    rotated = await refresh(api, alice.refresh_token)
+    assert codes(await refresh(api, alice.refresh_token)) == [("TOKEN_REUSED", "refreshToken")]
+    assert await _refused(api, rotated["accessToken"])
+    assert await _refused(api, alice.token)
 
 
 async def test_log_out_ends_rotated_tokens_of_the_login(api: Api) -> None:

@@ -22,6 +22,7 @@ REPORT = "mutation($id: ID!) { reportPost(postId: $id, reason: SPAM) { counted e
 POST = "query($id: ID!) { post(id: $id) { id caption } }"
 QUEUE = """query { moderationQueue(status: PENDING) { edges { node {
   targetKind reportCount hidden reasons { reason count } post { id caption } } } } }"""
+VIEWER = "{ viewer { username } }"
 MODERATE = """mutation($id: ID!) { moderatePost(postId: $id, action: RESTORE) { post { id } errors { code } } }"""
 
 
@@ -92,3 +93,24 @@ async def test_three_distinct_reports_hide_a_post_until_a_moderator_restores_it(
     results = await asyncio.gather(*(caption(api, viewer, post_id) for viewer in (None, bystander, *reporters)))
     assert results == ["a questionable picture"] * 5
     assert (await api.data(QUEUE, token=mod.token))["moderationQueue"]["edges"] == []
+
+
+async def test_a_suspended_account_is_signed_out_at_once(api: Api, stores: Stores) -> None:
+    mod = await api.sign_up("moderator")
+    await roles.set_role(stores, "moderator", Role.MODERATOR)
+    spammer = await api.sign_up("spammer")
+    bio = 'mutation { updateProfile(input: {bio: "buy now"}) { user { bio } errors { code } } }'
+    assert (await api.data(bio, token=spammer.token))["updateProfile"]["errors"] == []
+
+    suspend = "mutation($id: ID!) { suspendUser(userId: $id) { errors { code } } }"
+    assert (await api.data(suspend, {"id": spammer.id}, token=mod.token))["suspendUser"]["errors"] == []
+
+    codes: list[str] = []
+    for _ in range(100):  # other processes hear of it over Redis: allow them a moment
+        body = await api.post(bio, token=spammer.token)
+        codes = [error["extensions"]["code"] for error in body.get("errors", [])]
+        if codes:
+            break
+        await asyncio.sleep(0.02)
+    assert codes == ["UNAUTHENTICATED"]
+    assert (await api.data(VIEWER, token=mod.token))["viewer"]["username"] == "moderator"
