@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable
+from typing import Any
 
 import strawberry
 from strawberry import relay
@@ -51,7 +52,7 @@ class Media(relay.Node):
         "none is, or when `size` is left out); for videos, of the poster frame. Null until READY.",
     )
     def url(self, info: strawberry.Info[Context, None], size: int | None = None) -> str | Awaitable[str] | None:
-        variants = sorted(self.row.variants, key=lambda v: int(v["width"]))
+        variants = sorted((v for v in self.row.variants if _is_image(v)), key=lambda v: int(v["width"]))
         if self.row.status is not MediaStatus.READY or not variants:
             return None
         wide_enough = [v for v in variants if size is not None and int(v["width"]) >= size]
@@ -60,13 +61,22 @@ class Media(relay.Node):
         return urls.cached(chosen) or urls.get(chosen)
 
     @strawberry.field(
-        graphql_type=str | None, description="A signed URL of the video itself. Null for images and until READY."
+        graphql_type=str | None,
+        description="A signed URL of the video, as uploaded but without its metadata (location, device, "
+        "dates). Null for images and until READY.",
     )
     def video_url(self, info: strawberry.Info[Context, None]) -> str | Awaitable[str] | None:
         if self.row.kind is not MediaKind.VIDEO or self.row.status is not MediaStatus.READY:
             return None
+        playable = [str(v["key"]) for v in self.row.variants if not _is_image(v)]
+        if not playable:
+            return None
         urls = info.context.stores.media_urls
-        return urls.cached(self.row.storage_key) or urls.get(self.row.storage_key)
+        return urls.cached(playable[0]) or urls.get(playable[0])
+
+
+def _is_image(variant: dict[str, Any]) -> bool:
+    return str(variant.get("contentType", "")).startswith("image/")
 
 
 @strawberry.type

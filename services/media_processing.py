@@ -1,4 +1,5 @@
-"""Turning an uploaded original into a READY media: verify, resize, poster, blurhash.
+"""Turning an uploaded original into a READY media: verify, resize, poster, blurhash, and for
+a video a copy without its metadata, which is what viewers get.
 
 Safe to run twice: it only acts on media still PROCESSING, and variants are written under
 keys derived from the content, so a repeat overwrites identical bytes.
@@ -17,7 +18,7 @@ from db.content import Media, MediaKind, MediaStatus
 from services.images import ProcessedImage, process_image
 from services.media_errors import MediaRejected
 from services.stores import Stores
-from services.videos import probe_video
+from services.videos import probe_video, strip_metadata
 from storage import StorageError
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,15 @@ async def _process(stores: Stores, media: Media) -> dict[str, Any]:
         video = await asyncio.to_thread(
             probe_video, path, max_bytes=settings.video_max_bytes, max_pixels=max_pixels, widths=widths
         )
+        clean = await asyncio.to_thread(strip_metadata, path, Path(scratch))
+        clean_key = f"{media.storage_key.rsplit('/', 1)[0]}/video.{clean.extension}"
+        await stores.media.put_file(clean_key, clean.path, clean.content_type)
     variants = await _store_variants(stores, media, video.poster, "poster-w")
+    # The playable copy rides with the poster's variants, so copies of the media and its
+    # cleanup carry it along; `url` picks among images only.
+    variants.append(
+        {"width": video.width, "height": video.height, "key": clean_key, "contentType": clean.content_type}
+    )
     return {
         "width": video.width,
         "height": video.height,

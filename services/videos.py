@@ -231,3 +231,63 @@ def _poster_frame(container: InputContainer, stream: VideoStream, *, at: float) 
     if chosen is None:
         raise MediaRejected(MediaCode.CORRUPT, f"No frame could be decoded in the first {POSTER_MAX_PACKETS} packets.")
     return chosen
+
+
+@dataclass(frozen=True)
+class CleanVideo:
+    """Where ``strip_metadata`` wrote the copy, and what it is."""
+
+    path: pathlib.Path
+    content_type: str
+    extension: str
+
+
+# Muxers to try for each accepted container, best first: ISO MP4 plays everywhere, but not every
+# codec a QuickTime file may hold fits it; WebM takes only the codecs browsers play.
+_MUXERS = {
+    "mov,mp4,m4a,3gp,3g2,mj2": (("mp4", "video/mp4", "mp4"), ("mov", "video/quicktime", "mov")),
+    "matroska,webm": (("webm", "video/webm", "webm"), ("matroska", "video/x-matroska", "mkv")),
+}
+_QUICKTIME_BRAND = "qt  "
+
+
+def strip_metadata(source: pathlib.Path, scratch: pathlib.Path) -> CleanVideo:
+    """Copy the video's picture and sound into a new file of the same kind, without re-encoding and
+    without what else it carried: container and stream metadata (a phone's GPS position, its make and
+    model, dates), chapters, subtitles and data tracks. The display matrix (rotation) is kept. MP4 and
+    MOV copies put their index first, so playback can start before the whole file has arrived."""
+    try:
+        with av.open(str(source)) as container:
+            muxers = _MUXERS.get(container.format.name)
+            if muxers is None:
+                raise MediaRejected(MediaCode.UNSUPPORTED_FORMAT, _UNSUPPORTED)
+            if container.metadata.get("major_brand") == _QUICKTIME_BRAND:
+                muxers = muxers[::-1]
+        problem: av.error.FFmpegError | None = None
+        for muxer, content_type, extension in muxers:
+            target = scratch / f"clean.{extension}"
+            try:
+                _remux(source, target, muxer)
+            except av.error.FFmpegError as exc:  # a codec this muxer does not take: try the next
+                problem = exc
+                target.unlink(missing_ok=True)
+                continue
+            return CleanVideo(target, content_type, extension)
+    except av.error.FFmpegError as exc:
+        problem = exc
+    raise MediaRejected(MediaCode.CORRUPT, "The video could not be copied.") from problem
+
+
+def _remux(source: pathlib.Path, target: pathlib.Path, muxer: str) -> None:
+    options = {"movflags": "+faststart"} if muxer in ("mp4", "mov") else {}
+    with av.open(str(source)) as inp, av.open(str(target), "w", format=muxer, options=options) as out:
+        kept = [stream for stream in inp.streams if stream.type in ("video", "audio")]
+        copies = {stream.index: out.add_stream_from_template(stream) for stream in kept}
+        for copy in copies.values():
+            for key in list(copy.metadata):  # language, handler name, and anything a device added
+                del copy.metadata[key]
+        for packet in inp.demux(kept):
+            if packet.dts is None:  # the demuxer's end-of-stream marker
+                continue
+            packet.stream = copies[packet.stream.index]
+            out.mux(packet)

@@ -108,6 +108,10 @@ class ObjectStore(abc.ABC):
         """Store `data` under `key`, replacing any previous object."""
 
     @abc.abstractmethod
+    async def put_file(self, key: str, path: pathlib.Path, content_type: str) -> None:
+        """Store the local file `path` under `key`, streamed, replacing any previous object."""
+
+    @abc.abstractmethod
     async def get(self, key: str) -> bytes:
         """The object's bytes; ObjectMissing if there is none."""
 

@@ -137,6 +137,15 @@ class LocalObjectStore(ObjectStore):
         require_valid_key(key)
         await self._run(self._write, key, require_content_type(content_type), lambda file: file.write(data))
 
+    async def put_file(self, key: str, path: Path, content_type: str) -> None:
+        require_valid_key(key)
+
+        def copy(target: BinaryIO) -> None:
+            with path.open("rb") as source:
+                shutil.copyfileobj(source, target, COPY_CHUNK_BYTES)
+
+        await self._run(self._write, key, require_content_type(content_type), copy)
+
     async def get(self, key: str) -> bytes:
         def read() -> bytes:
             with self._open(key) as file:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import boto3  # type: ignore[import-untyped]
+from boto3.exceptions import S3UploadFailedError  # type: ignore[import-untyped]
 from botocore.config import Config  # type: ignore[import-untyped]
 from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
@@ -121,6 +122,21 @@ class S3ObjectStore(ObjectStore):
             Body=data,
             ContentType=require_content_type(content_type),
         )
+
+    async def put_file(self, key: str, path: Path, content_type: str) -> None:
+        def upload() -> None:
+            # boto3's managed transfer: large files go up in parts, several at once.
+            try:
+                self._client.upload_file(
+                    str(path),
+                    self._bucket,
+                    require_valid_key(key),
+                    ExtraArgs={"ContentType": require_content_type(content_type)},
+                )
+            except S3UploadFailedError as error:
+                raise StorageError(f"S3: {error}") from error
+
+        await self._call(upload)
 
     def _body(self, key: str) -> Any:
         return self._client.get_object(Bucket=self._bucket, Key=require_valid_key(key))["Body"]

@@ -96,11 +96,15 @@ def write_video(
     frames: Sequence[Image.Image] | None = None,
     rotation: float | None = None,
     options: dict[str, str] | None = None,
+    metadata: dict[str, str] | None = None,
 ) -> Path:
-    """Encode `frames` (default: twelve gradient frames, one second) into the container `path`'s suffix names."""
+    """Encode `frames` (default: twelve gradient frames, one second) into the container `path`'s suffix names,
+    with `metadata` on the container and on the stream, as a phone's camera leaves it."""
     pictures = list(frames) if frames is not None else [gradient(*size)] * fps
     with av.open(str(path), "w", options=options or {}) as container:
+        container.metadata.update(metadata or {})
         stream = container.add_stream(codec, rate=fps)
+        stream.metadata.update(metadata or {})
         assert isinstance(stream, av.VideoStream)
         stream.width, stream.height = pictures[0].size
         stream.pix_fmt = "yuv420p"
@@ -134,3 +138,12 @@ def truncated(path: Path, target: Path, *, keep: float = 0.5) -> Path:
     data = path.read_bytes()
     target.write_bytes(data[: int(len(data) * keep)])
     return target
+
+
+def metadata_values(path: Path) -> set[str]:
+    """Every metadata value FFmpeg reads from the file, its container's and its streams'."""
+    with av.open(str(path)) as container:
+        values = set(container.metadata.values())
+        for stream in container.streams:
+            values |= set(stream.metadata.values())
+    return values

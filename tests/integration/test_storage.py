@@ -196,6 +196,20 @@ async def test_delete_many(backend: Backend) -> None:
     assert [await backend.store.stat(key) is None for key in keys] == [True, True, False]
 
 
+async def test_a_file_is_stored_streamed_with_its_type(backend: Backend, tmp_path: Path) -> None:
+    # Past boto3's multipart threshold (8 MiB), so S3 takes it in parts.
+    data = os.urandom(9 * 1024 * 1024)
+    source = tmp_path / "clip.mp4"
+    source.write_bytes(data)
+    await backend.store.put(KEY, b"older bytes", "image/jpeg")
+    await backend.store.put_file(KEY, source, "video/mp4")
+    assert await backend.store.sha256(KEY) == hashlib.sha256(data).hexdigest()
+    answer = await backend.http.get(await backend.store.presign_get(KEY, 60))
+    assert answer.status_code == 200 and answer.headers["content-type"] == "video/mp4"
+    with pytest.raises(StorageError):
+        await backend.store.put_file(KEY, tmp_path / "absent.mp4", "video/mp4")
+
+
 async def test_missing_objects(backend: Backend, tmp_path: Path) -> None:
     assert await backend.store.stat(KEY) is None
     with pytest.raises(ObjectMissing):

@@ -5,15 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+from pathlib import Path
 
 import pytest
 from PIL import Image
 from sqlalchemy import update
+from strawberry import relay
 
 from db.content import Media, MediaKind, MediaStatus
 from services import accounts, media_processing, uploads
 from services.errors import DomainError, ErrorCode, ValidationErrors
 from services.stores import Stores
+from tests import media_samples
+from tests.integration.test_insights import execute
 
 
 def _jpeg(width: int = 1200, height: int = 800) -> bytes:
@@ -150,6 +154,40 @@ async def test_large_videos_get_a_multipart_plan(stores: Stores) -> None:
     assert plan.multipart is not None and plan.single is None
     part_size = stores.settings.multipart_part_size_bytes
     assert len(plan.multipart.parts) == -(-size // part_size)
+
+
+async def test_viewers_get_the_video_without_its_metadata(stores: Stores, tmp_path: Path) -> None:
+    from services import media_cleanup, posts
+
+    owner = await _owner(stores)
+    camera = {"location": "+48.8577+002.2950/", "comment": "Pixel 9"}
+    clip = media_samples.write_video(tmp_path / "clip.mp4", metadata=camera)
+    data = clip.read_bytes()
+    declared = _declare(data, kind=MediaKind.VIDEO, content_type="video/mp4", filename="clip.mp4")
+    plan = await uploads.create_upload(stores, owner, declared)
+    await stores.media.put(plan.media.storage_key, data, "video/mp4")
+    await uploads.complete_upload(stores, owner, plan.media.id, [])
+    assert await media_processing.process_media(stores, plan.media.id) is MediaStatus.READY
+    async with stores.sessions() as session:
+        ready = await session.get(Media, plan.media.id)
+    assert ready is not None
+    [video] = [v for v in ready.variants if v["contentType"] == "video/mp4"]
+    assert (video["width"], video["height"]) == (64, 48)
+    await stores.media.download_to(video["key"], tmp_path / "served.mp4")
+    assert media_samples.metadata_values(tmp_path / "served.mp4").isdisjoint(camera.values())
+    assert set(camera.values()) <= media_samples.metadata_values(clip)
+
+    post = await posts.create_post(stores, owner, posts.NewPost(media_ids=[ready.id]))
+    query = "query($id: ID!) { post(id: $id) { media { videoUrl url } } }"
+    result = await execute(stores, None, query, id=str(relay.GlobalID("Post", str(post.id))))
+    assert result.errors is None, result.errors
+    [media] = result.data["post"]["media"]
+    assert video["key"] in media["videoUrl"] and ready.storage_key not in media["videoUrl"]
+    assert "/poster-w" in media["url"]
+    # The copy goes with the media when its post is purged.
+    await posts.delete_post(stores, owner, post.id)
+    await media_cleanup.purge_deleted_post(stores, post.id)
+    assert [await stores.media.stat(str(v["key"])) for v in ready.variants] == [None] * len(ready.variants)
 
 
 async def test_deleting_a_post_removes_its_bytes_but_keeps_shared_ones(stores: Stores) -> None:

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from services.media_errors import MediaCode, MediaRejected
-from services.videos import ProbedVideo, probe_video
+from services.videos import ProbedVideo, probe_video, strip_metadata
 from tests import media_samples as samples
 
 WIDTHS = (150, 320, 640, 1080)
@@ -125,3 +125,50 @@ def test_limits(tmp_path: Path) -> None:
     with pytest.raises(MediaRejected) as caught:
         probe_video(path, max_bytes=2**30, max_pixels=2**30, widths=WIDTHS, max_seconds=0.5)
     assert caught.value.code is MediaCode.TOO_LONG
+
+
+GPS = "+48.8577+002.2950/"
+
+CAMERA = {"location": GPS, "title": "at home", "comment": "Pixel 9 Pro"}
+
+
+@pytest.mark.parametrize(
+    ("name", "codec", "content_type"),
+    [
+        ("clip.mp4", "libx264", "video/mp4"),
+        ("clip.mov", "libx264", "video/quicktime"),
+        ("clip.webm", "libvpx-vp9", "video/webm"),
+    ],
+)
+def test_the_copy_keeps_picture_and_rotation_and_drops_metadata(
+    tmp_path: Path, name: str, codec: str, content_type: str
+) -> None:
+    source = samples.write_video(
+        tmp_path / name, codec=codec, frames=[samples.halves(64, 48)] * 24, rotation=-90, metadata=CAMERA
+    )
+    assert set(CAMERA.values()) <= samples.metadata_values(source)
+
+    clean = strip_metadata(source, tmp_path)
+
+    assert clean.content_type == content_type and clean.path.suffix == "." + clean.extension
+    assert not set(CAMERA.values()) & samples.metadata_values(clean.path)
+    data = clean.path.read_bytes()
+    assert b"Pixel 9 Pro" not in data and b"at home" not in data and b"loci" not in data
+    before, after = probe(source), probe(clean.path)
+    assert (after.width, after.height) == (before.width, before.height) == (48, 64)  # still turned
+    assert after.duration_seconds == pytest.approx(before.duration_seconds, abs=0.01)
+    assert poster_picture(after).size == poster_picture(before).size
+
+
+def test_an_mp4_copy_starts_with_its_index(tmp_path: Path) -> None:
+    clean = strip_metadata(samples.write_video(tmp_path / "clip.mp4"), tmp_path)
+    data = clean.path.read_bytes()
+    assert 0 < data.index(b"moov") < data.index(b"mdat")
+
+
+def test_a_file_that_is_not_a_video_cannot_be_copied(tmp_path: Path) -> None:
+    path = tmp_path / "clip.mp4"
+    path.write_bytes(b"\x00\x00\x00\x18ftypisom" + bytes(200))
+    with pytest.raises(MediaRejected) as caught:
+        strip_metadata(path, tmp_path)
+    assert caught.value.code is MediaCode.CORRUPT
