@@ -8,6 +8,7 @@ keys derived from the content, so a repeat overwrites identical bytes.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import tempfile
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 from db import media as media_queries
 from db.content import Media, MediaKind, MediaStatus
 from services.images import ProcessedImage, process_image
-from services.media_errors import MediaRejected
+from services.media_errors import MediaCode, MediaRejected
 from services.stores import Stores
 from services.videos import probe_video, strip_metadata
 from storage import StorageError
@@ -41,11 +42,24 @@ async def _store_variants(stores: Stores, media: Media, image: ProcessedImage, p
     return stored
 
 
+def _check_digest(media: Media, digest: str) -> None:
+    """The bytes must still be those ``completeUpload`` verified: a signed upload URL stays usable
+    until it expires, and bytes put afterwards must not become what viewers see."""
+    if digest != media.sha256:
+        raise MediaRejected(MediaCode.CHECKSUM_MISMATCH, "The stored bytes changed after the upload was completed.")
+
+
+def _file_digest(path: Path) -> str:
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
 async def _process(stores: Stores, media: Media) -> dict[str, Any]:
     settings = stores.settings
     max_pixels, widths = settings.image_max_pixels, settings.image_variant_widths
     if media.kind is MediaKind.IMAGE:
         data = await stores.media.get(media.storage_key)
+        _check_digest(media, hashlib.sha256(data).hexdigest())
         image = await asyncio.to_thread(
             process_image, data, max_bytes=settings.image_max_bytes, max_pixels=max_pixels, widths=widths
         )
@@ -54,6 +68,7 @@ async def _process(stores: Stores, media: Media) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="shutter-video-") as scratch:
         path = Path(scratch) / "original"
         await stores.media.download_to(media.storage_key, path)
+        _check_digest(media, await asyncio.to_thread(_file_digest, path))
         video = await asyncio.to_thread(
             probe_video, path, max_bytes=settings.video_max_bytes, max_pixels=max_pixels, widths=widths
         )

@@ -92,6 +92,21 @@ async def test_a_wrong_checksum_is_refused_and_nothing_is_kept(stores: Stores) -
         assert (await session.get(Media, media.id)).status is MediaStatus.AWAITING_UPLOAD  # type: ignore[union-attr]
 
 
+async def test_bytes_put_again_after_completion_are_not_processed(stores: Stores) -> None:
+    owner = await _owner(stores)
+    data = _jpeg(64, 64)
+    media = await _upload(stores, owner, data)
+    await uploads.complete_upload(stores, owner, media.id, [])
+    # The signed URL is still good: the same owner puts other bytes of the same length.
+    await stores.media.put(media.storage_key, _jpeg(65, 64)[: len(data)].ljust(len(data), b"\0"), "image/jpeg")
+    assert await media_processing.process_media(stores, media.id) is MediaStatus.FAILED
+    async with stores.sessions() as session:
+        failed = await session.get(Media, media.id)
+    assert failed is not None and (failed.failure_code, failed.variants) == ("CHECKSUM_MISMATCH", [])
+    # Nothing else uploading the verified bytes gets the others in their place.
+    assert (await uploads.create_upload(stores, owner, _declare(data))).media.status is MediaStatus.AWAITING_UPLOAD
+
+
 async def test_a_truncated_upload_is_incomplete(stores: Stores) -> None:
     owner = await _owner(stores)
     data = _jpeg(64, 64)
