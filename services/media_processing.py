@@ -78,9 +78,7 @@ async def _process(stores: Stores, media: Media) -> dict[str, Any]:
     variants = await _store_variants(stores, media, video.poster, "poster-w")
     # The playable copy rides with the poster's variants, so copies of the media and its
     # cleanup carry it along; `url` picks among images only.
-    variants.append(
-        {"width": video.width, "height": video.height, "key": clean_key, "contentType": clean.content_type}
-    )
+    variants.append({"width": video.width, "height": video.height, "key": clean_key, "contentType": clean.content_type})
     return {
         "width": video.width,
         "height": video.height,
