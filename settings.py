@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     media_url_ttl_seconds: int = 300
     multipart_threshold_bytes: int = 32 * 1024 * 1024
     multipart_part_size_bytes: int = 16 * 1024 * 1024
+    # Uploads never completed, and media that failed processing, are removed with their bytes
+    # once this much older than their upload URLs (each worker looks every upload_sweep_seconds).
+    upload_abandoned_after_seconds: int = Field(default=24 * 3600, ge=0)
+    upload_sweep_seconds: float = Field(default=600.0, gt=0)
 
     # Media limits and processing
     image_max_bytes: int = 30 * 1024 * 1024

@@ -44,6 +44,10 @@ class Audience(enum.StrEnum):
     CLOSE_FRIENDS = "CLOSE_FRIENDS"
 
 
+# Media not (yet) usable: the predicate of a partial index, written out so queries match it.
+UNFINISHED_MEDIA = "status IN ('AWAITING_UPLOAD', 'FAILED')"
+
+
 class Media(Base):
     """One uploaded photo or video. Rows with the same bytes share their stored objects."""
 
@@ -77,6 +81,8 @@ class Media(Base):
         Index("ix_media_owner_id_sha256", "owner_id", "sha256"),
         Index("ix_media_post_id_position", "post_id", "position"),
         Index("ix_media_storage_key", "storage_key"),
+        # Unfinished media, oldest first, for the sweep that removes abandoned ones.
+        Index("ix_media_unfinished_created_at", "created_at", postgresql_where=sql_text(UNFINISHED_MEDIA)),
     )
 
 

@@ -10,6 +10,7 @@ from dramatiq.middleware import AsyncIO
 from jobs.metrics import JobMetrics
 from jobs.outbox import OutboxAck, OutboxRelay
 from jobs.runtime import WorkerStores
+from jobs.sweeps import UploadSweep
 from jobs.views import ViewFold
 from settings import get_settings
 
@@ -29,9 +30,10 @@ def bind_broker(redis_url: str | None) -> dramatiq.Broker:
     # (before_worker_shutdown) while the loop runs; the stores close (after_worker_shutdown,
     # once jobs have finished) before AsyncIO stops the loop.
     broker.add_middleware(OutboxRelay())
-    # The view fold, like the relay, is a loop on the actors' event loop: it stops with the
-    # relay, before the stores close.
+    # The view fold and the upload sweep, like the relay, are loops on the actors' event loop:
+    # they stop with the relay, before the stores close.
     broker.add_middleware(ViewFold())
+    broker.add_middleware(UploadSweep())
     broker.add_middleware(OutboxAck())
     broker.add_middleware(JobMetrics())
     broker.add_middleware(AsyncIO())

@@ -1,10 +1,13 @@
-"""Removing the stored bytes of deleted posts, after the post is already hidden.
+"""Removing the stored bytes of deleted posts, after the post is already hidden, and of
+uploads that were abandoned.
 
-Safe to repeat: it only touches media of deleted posts, and keeps bytes another media row
-still uses (identical uploads share their objects).
+Safe to repeat: it only touches media of deleted posts or abandoned ones, and keeps bytes
+another media row still uses (identical uploads share their objects).
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from db import media as media_queries
 from db import posts as post_queries
@@ -31,3 +34,30 @@ async def purge_deleted_post(stores: Stores, post_id: int) -> int:
             await stores.media.delete_many(keys)
         removed += 1
     return removed
+
+
+SWEEP_BATCH = 100
+
+
+async def sweep_abandoned(stores: Stores) -> int:
+    """Remove a batch of abandoned media: uploads never completed and media that failed
+    processing, once ``upload_abandoned_after_seconds`` older than their upload URLs, with
+    their bytes (unless another media row shares them) and any unfinished multipart upload.
+    Returns how many went. The rows stay locked until their bytes are gone, so a store
+    failure leaves them for the next sweep."""
+    settings = stores.settings
+    age = dt.timedelta(seconds=settings.upload_url_ttl_seconds + settings.upload_abandoned_after_seconds)
+    async with stores.sessions.begin() as session:
+        rows = await media_queries.abandoned_for_update(session, dt.datetime.now(dt.UTC) - age, SWEEP_BATCH)
+        if not rows:
+            return 0
+        ids = [row.id for row in rows]
+        keys = sorted({row.storage_key for row in rows} | {str(v["key"]) for row in rows for v in row.variants})
+        in_use = await media_queries.keys_in_use(session, keys, excluding=ids)
+        for row in rows:
+            if row.upload_id is not None:
+                await stores.media.abort_multipart(row.storage_key, row.upload_id)
+        await stores.media.delete_many([key for key in keys if key not in in_use])
+        for row in rows:
+            await session.delete(row)
+    return len(rows)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from sqlalchemy import update
+from sqlalchemy import select, update
 from strawberry import relay
 
 from db.content import Media, MediaKind, MediaStatus
@@ -203,6 +203,49 @@ async def test_viewers_get_the_video_without_its_metadata(stores: Stores, tmp_pa
     await posts.delete_post(stores, owner, post.id)
     await media_cleanup.purge_deleted_post(stores, post.id)
     assert [await stores.media.stat(str(v["key"])) for v in ready.variants] == [None] * len(ready.variants)
+
+
+async def test_abandoned_uploads_are_swept_with_their_bytes(stores: Stores) -> None:
+    from services import media_cleanup
+
+    owner = await _owner(stores)
+    never_completed = await _upload(stores, owner, _jpeg(40, 40))
+    failed = await _upload(stores, owner, b"not an image at all")
+    await uploads.complete_upload(stores, owner, failed.id, [])
+    assert await media_processing.process_media(stores, failed.id) is MediaStatus.FAILED
+    size = stores.settings.multipart_threshold_bytes + 1
+    declared = _declare(b"", kind=MediaKind.VIDEO, content_type="video/mp4", byte_size=size, sha256="b" * 64)
+    in_parts = (await uploads.create_upload(stores, owner, declared)).media
+    ready = await _upload(stores, owner, _jpeg(50, 50))
+    await uploads.complete_upload(stores, owner, ready.id, [])
+    await media_processing.process_media(stores, ready.id)
+    fresh = await _upload(stores, owner, _jpeg(60, 60))
+    # The same bytes declared again: the older row is abandoned, the newer one still waits.
+    shared_data = _jpeg(70, 70)
+    old_twin = await _upload(stores, owner, shared_data)
+    new_twin = (await uploads.create_upload(stores, owner, _declare(shared_data))).media
+    assert new_twin.storage_key == old_twin.storage_key
+
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(
+        seconds=stores.settings.upload_url_ttl_seconds + stores.settings.upload_abandoned_after_seconds + 60
+    )
+    aged = [never_completed.id, failed.id, in_parts.id, ready.id, old_twin.id]
+    async with stores.sessions.begin() as session:
+        await session.execute(update(Media).where(Media.id.in_(aged)).values(created_at=old))
+    assert await media_cleanup.sweep_abandoned(stores) == 4
+    assert await media_cleanup.sweep_abandoned(stores) == 0  # a repeat finds nothing
+
+    async with stores.sessions() as session:
+        left = {row.id for row in (await session.scalars(select(Media))).all()}
+    assert left == {ready.id, fresh.id, new_twin.id}
+    assert await stores.media.stat(never_completed.storage_key) is None
+    assert await stores.media.stat(failed.storage_key) is None
+    assert await stores.media.stat(ready.storage_key) is not None
+    assert await stores.media.stat(fresh.storage_key) is not None
+    assert await stores.media.stat(new_twin.storage_key) is not None  # still the newer row's
+    with pytest.raises(DomainError) as gone:
+        await uploads.complete_upload(stores, owner, never_completed.id, [])
+    assert gone.value.code is ErrorCode.NOT_FOUND
 
 
 async def test_deleting_a_post_removes_its_bytes_but_keeps_shared_ones(stores: Stores) -> None:
