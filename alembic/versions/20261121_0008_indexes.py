@@ -1,8 +1,12 @@
-"""Indexes under the foreign keys that had none.
+"""Indexes: under the foreign keys that had none, over revoked refresh tokens, and over
+unfinished media.
 
 Deleting a user, a post or a comment makes PostgreSQL look up the rows that point at it;
-without these indexes each such lookup scans its whole table. They also serve the reads
-by author (a user's comments on a post), by liker and by mentioned user.
+without an index under each foreign key every such lookup scans its whole table. Those
+indexes also serve the reads by author (a user's comments on a post), by liker and by
+mentioned user. Every API process reads the sign-ins revoked since its last read
+(services/revocations.py), and workers look for the oldest unfinished media to remove
+abandoned uploads (services/media_cleanup.py): partial indexes keep both small.
 
 The indexes are built CONCURRENTLY, outside the migration's transaction, so a large live
 table keeps taking writes while they build.
@@ -29,6 +33,8 @@ INDEXES: tuple[tuple[str, str, tuple[str, ...], str | None], ...] = (
     ("ix_post_mentions_user_id", "post_mentions", ("user_id",), None),
     ("ix_notifications_comment_id", "notifications", ("comment_id",), "comment_id IS NOT NULL"),
     ("ix_moderation_actions_moderator_id", "moderation_actions", ("moderator_id",), None),
+    ("ix_refresh_tokens_revoked_at", "refresh_tokens", ("revoked_at",), "revoked_at IS NOT NULL"),
+    ("ix_media_unfinished_created_at", "media", ("created_at",), "status IN ('AWAITING_UPLOAD', 'FAILED')"),
 )
 
 
