@@ -147,18 +147,40 @@ def _copy_of(twin: Media, request: NewUpload) -> Media:
 
 
 async def complete_upload(stores: Stores, owner_id: int, media_id: int, etags: list[str]) -> Media:
-    """Check the stored bytes against what was declared, then queue processing."""
-    async with stores.sessions.begin() as session:
-        media = await media_queries.media_for_update(session, media_id)
-        if media is None or media.owner_id != owner_id:
-            raise DomainError(ErrorCode.NOT_FOUND, "No such upload.", "mediaId")
-        if media.status is not MediaStatus.AWAITING_UPLOAD:
-            return media  # completing twice is harmless
+    """Check the stored bytes against what was declared, then queue processing.
+
+    The check reads every byte (up to a gigabyte for a video), so no database connection or
+    row lock is held meanwhile; the row is locked only to move it on, if nobody did first.
+    """
+    media = await _own_upload(stores, owner_id, media_id)
+    if media.status is not MediaStatus.AWAITING_UPLOAD:
+        return media  # completing twice is harmless
+    try:
         await _verify_stored(stores, media, etags)
-        media.status = MediaStatus.PROCESSING
-        media.upload_id = None
-        event = outbox.record(session, names.MEDIA, names.PROCESS_MEDIA, media.id)
+    except DomainError:
+        # A completion running at the same time may have joined the parts first.
+        current = await _own_upload(stores, owner_id, media_id)
+        if current.status is not MediaStatus.AWAITING_UPLOAD:
+            return current
+        raise
+    async with stores.sessions.begin() as session:
+        locked = await media_queries.media_for_update(session, media_id)
+        if locked is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "No such upload.", "mediaId")
+        if locked.status is not MediaStatus.AWAITING_UPLOAD:
+            return locked
+        locked.status = MediaStatus.PROCESSING
+        locked.upload_id = None
+        event = outbox.record(session, names.MEDIA, names.PROCESS_MEDIA, locked.id)
     await outbox.dispatch(stores, [event])
+    return locked
+
+
+async def _own_upload(stores: Stores, owner_id: int, media_id: int) -> Media:
+    async with stores.sessions() as session:
+        media = (await media_queries.media_by_ids(session, [media_id])).get(media_id)
+    if media is None or media.owner_id != owner_id:
+        raise DomainError(ErrorCode.NOT_FOUND, "No such upload.", "mediaId")
     return media
 
 
@@ -168,7 +190,13 @@ async def _verify_stored(stores: Stores, media: Media, etags: list[str]) -> None
         if media.upload_id is not None:
             if not etags:
                 raise DomainError(ErrorCode.UPLOAD_INCOMPLETE, "List every uploaded part.", "parts")
-            await stores.media.complete_multipart(media.storage_key, media.upload_id, etags)
+            try:
+                await stores.media.complete_multipart(media.storage_key, media.upload_id, etags)
+            except StorageError:
+                # Joined already (by a completion at the same time, or one that stopped before
+                # it could record it): the joined object is checked like any other.
+                if await stores.media.stat(media.storage_key) is None:
+                    raise
         info = await stores.media.stat(media.storage_key)
         digest = await stores.media.sha256(media.storage_key) if info and info.size == media.byte_size else None
     except ObjectMissing as error:

@@ -6,13 +6,17 @@ import asyncio
 import hashlib
 import io
 import json
+from typing import Any
 
 import dramatiq
 import httpx
 from PIL import Image
+from strawberry import relay
 
+from db.content import Media
+from services.stores import Stores
 from settings import Settings
-from tests.e2e.client import Api
+from tests.e2e.client import Account, Api
 from tests.e2e.posting import jpeg, upload_image, wait_ready
 
 CREATE_UPLOAD = """mutation($input: CreateUploadInput!) { createUpload(input: $input) {
@@ -107,18 +111,15 @@ COMPLETE_PARTS = """mutation($id: ID!, $parts: [UploadedPartInput!]!) {
   completeUpload(input: {mediaId: $id, parts: $parts}) { media { status } errors { code field } } }"""
 
 
-async def test_a_large_video_goes_up_in_parts(api: Api, settings: Settings, worker: dramatiq.Worker) -> None:
-    alice = await api.sign_up("alice")
-    # Not a playable video: the parts and their ETags are what is under test; processing then
-    # rejects the bytes with a code, as it must for any file FFmpeg cannot read.
-    data = bytes(range(256)) * ((settings.multipart_threshold_bytes + 300_000) // 256)
+async def _parts_uploaded(api: Api, owner: Account, data: bytes) -> tuple[str, list[dict[str, Any]]]:
+    """Declare a multipart upload of ``data`` and put every part: the media id and the parts' ETags."""
     declared = {
         "kind": "VIDEO",
         "contentType": "video/mp4",
         "byteSize": len(data),
         "sha256": hashlib.sha256(data).hexdigest(),
     }
-    created = (await api.data(MULTIPART_UPLOAD, {"input": declared}, token=alice.token))["createUpload"]
+    created = (await api.data(MULTIPART_UPLOAD, {"input": declared}, token=owner.token))["createUpload"]
     assert created["errors"] == [] and created["upload"] is None
     plan = created["multipart"]
     size = plan["partSize"]
@@ -131,12 +132,23 @@ async def test_a_large_video_goes_up_in_parts(api: Api, settings: Settings, work
             answer = await client.request(part["method"], part["url"], content=chunk, headers=headers)
             assert answer.status_code == 200, answer.text
             etags.append({"partNumber": number, "etag": answer.headers["etag"]})
-    media_id = created["media"]["id"]
+    return str(created["media"]["id"]), etags
+
+
+async def test_a_large_video_goes_up_in_parts(api: Api, settings: Settings, worker: dramatiq.Worker) -> None:
+    alice = await api.sign_up("alice")
+    # Not a playable video: the parts and their ETags are what is under test; processing then
+    # rejects the bytes with a code, as it must for any file FFmpeg cannot read.
+    data = bytes(range(256)) * ((settings.multipart_threshold_bytes + 300_000) // 256)
+    media_id, etags = await _parts_uploaded(api, alice, data)
     wrong = [{"partNumber": 1, "etag": '"0"'}, *etags[1:]]
     refused = (await api.data(COMPLETE_PARTS, {"id": media_id, "parts": wrong}, token=alice.token))["completeUpload"]
     assert refused["errors"] == [{"code": "UPLOAD_INCOMPLETE", "field": "mediaId"}]
-    done = (await api.data(COMPLETE_PARTS, {"id": media_id, "parts": etags}, token=alice.token))["completeUpload"]
-    assert done == {"media": {"status": "PROCESSING"}, "errors": []}
+    # Completions at the same time all succeed: whoever joins the parts first, the rest find them joined.
+    answers = await asyncio.gather(
+        *(api.data(COMPLETE_PARTS, {"id": media_id, "parts": etags}, token=alice.token) for _ in range(3))
+    )
+    assert [a["completeUpload"] for a in answers] == [{"media": {"status": "PROCESSING"}, "errors": []}] * 3
     failed = await api.data(
         "query($id: ID!) { node(id: $id) { ... on Media { status failureCode } } }", {"id": media_id}, token=alice.token
     )
@@ -149,3 +161,19 @@ async def test_a_large_video_goes_up_in_parts(api: Api, settings: Settings, work
             token=alice.token,
         )
     assert failed["node"] == {"status": "FAILED", "failureCode": "UNSUPPORTED_FORMAT"}
+
+
+async def test_parts_joined_by_a_completion_that_stopped_short_still_complete(
+    api: Api, settings: Settings, stores: Stores
+) -> None:
+    alice = await api.sign_up("alice")
+    data = bytes(range(256)) * ((settings.multipart_threshold_bytes + 300_000) // 256)
+    media_id, etags = await _parts_uploaded(api, alice, data)
+    number = int(relay.GlobalID.from_id(media_id).node_id)
+    async with stores.sessions() as session:
+        media = await session.get(Media, number)
+    assert media is not None and media.upload_id is not None
+    # The parts were joined, and then the process stopped before it recorded as much.
+    await stores.media.complete_multipart(media.storage_key, media.upload_id, [e["etag"] for e in etags])
+    done = (await api.data(COMPLETE_PARTS, {"id": media_id, "parts": etags}, token=alice.token))["completeUpload"]
+    assert done == {"media": {"status": "PROCESSING"}, "errors": []}
