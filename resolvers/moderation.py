@@ -101,6 +101,17 @@ async def unsuspend_user(info: Info, user_id: strawberry.ID, reason: str = "") -
     return await _suspension(info, user_id, False, reason)
 
 
+async def dismiss_user_reports(info: Info, user_id: strawberry.ID, reason: str = "") -> SuspensionPayload:
+    viewer = info.context.require_viewer()
+
+    async def work() -> User:
+        target = parse_global_id(user_id, "User", "userId")
+        return User.from_row(await moderation.dismiss_user_reports(info.context.stores, viewer, target, reason))
+
+    result = await attempt(work())
+    return SuspensionPayload(errors=result) if isinstance(result, list) else SuspensionPayload(user=result)
+
+
 async def set_hidden_words(info: Info, words: list[str]) -> HiddenWordsPayload:
     viewer = info.context.require_viewer()
 

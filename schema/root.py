@@ -304,6 +304,11 @@ class ModerationMutations:
     unsuspend_user: SuspensionPayload = strawberry.mutation(
         resolver=moderation_resolvers.unsuspend_user, permission_classes=MODERATORS
     )
+    dismiss_user_reports: SuspensionPayload = strawberry.mutation(
+        resolver=moderation_resolvers.dismiss_user_reports,
+        permission_classes=MODERATORS,
+        description="Close an account's pending reports with no action against it; logged as DISMISS.",
+    )
     set_hidden_words: HiddenWordsPayload = strawberry.mutation(
         resolver=moderation_resolvers.set_hidden_words,
         permission_classes=AUTHENTICATED,

@@ -142,13 +142,34 @@ async def moderate(
     return target
 
 
-async def set_suspended(stores: Stores, moderator_id: int, user_id: int, suspended: bool, reason: str = "") -> User:
-    """Suspend an account (it cannot sign in, its refresh tokens die and everything it shared
-    disappears) or lift a suspension. Only an admin may suspend a moderator or an admin."""
+def _checked_reason(stores: Stores, reason: str) -> str:
     reason = reason.strip()
     limit = stores.settings.moderation_reason_max_length
     if len(reason) > limit:
         raise DomainError(ErrorCode.TOO_LONG, f"At most {limit} characters.", "reason")
+    return reason
+
+
+async def dismiss_user_reports(stores: Stores, moderator_id: int, user_id: int, reason: str = "") -> User:
+    """Close an account's pending reports with no action against it, and log that."""
+    reason = _checked_reason(stores, reason)
+    async with stores.sessions.begin() as session:
+        await _require_moderator(session, moderator_id)
+        user = (await user_queries.by_ids(session, [user_id])).get(user_id)
+        if user is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "No such user.", "userId")
+        case = await queries.case_for_update(session, TargetKind.USER, user_id)
+        if case is None or case.status is not CaseStatus.PENDING:
+            raise DomainError(ErrorCode.NOT_FOUND, "This account has no pending reports.", "userId")
+        _resolve(case)
+        queries.log(session, moderator_id, LogAction.DISMISS, TargetKind.USER, user_id, reason=reason)
+    return user
+
+
+async def set_suspended(stores: Stores, moderator_id: int, user_id: int, suspended: bool, reason: str = "") -> User:
+    """Suspend an account (it cannot sign in, its logins end at once and everything it shared
+    disappears) or lift a suspension. Only an admin may suspend a moderator or an admin."""
+    reason = _checked_reason(stores, reason)
     if user_id == moderator_id:
         raise DomainError(ErrorCode.INVALID_INPUT, "You cannot suspend yourself.", "userId")
     async with stores.sessions.begin() as session:

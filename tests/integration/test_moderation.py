@@ -213,6 +213,37 @@ async def test_suspension_hides_everything_and_blocks_sign_in_until_lifted(store
     assert payload["errors"] == [{"code": "INVALID_INPUT", "field": "userId"}]
 
 
+async def test_reports_of_an_account_are_dismissed_without_action(stores: Stores) -> None:
+    mod = await moderator(stores)
+    reported, reporter, bystander = await feedkit.users(stores, "rep", "ann", "bob")
+    assert await moderation.report_user(stores, reporter, reported, ReportReason.SPAM)
+    dismiss = """mutation($id: ID!) { dismissUserReports(userId: $id, reason: "not spam") {
+      user { username } errors { code field } } }"""
+    refused = await execute(stores, bystander, dismiss, id=gid("User", reported))
+    assert [e.extensions["code"] for e in refused.errors] == ["FORBIDDEN"]
+
+    done = (await data(stores, mod, dismiss, id=gid("User", reported)))["dismissUserReports"]
+    assert done == {"user": {"username": "rep"}, "errors": []}
+    assert (await data(stores, mod, QUEUE))["moderationQueue"]["edges"] == []
+    [entry] = (await data(stores, mod, LOG))["moderationLog"]["edges"]
+    assert entry["node"] == {
+        "action": "DISMISS",
+        "targetKind": "USER",
+        "targetId": gid("User", reported),
+        "reason": "not spam",
+        "moderator": {"username": "mod"},
+    }
+    again = (await data(stores, mod, dismiss, id=gid("User", reported)))["dismissUserReports"]
+    assert again == {"user": None, "errors": [{"code": "NOT_FOUND", "field": "userId"}]}
+    # The account was never touched: it still signs in.
+    assert (
+        await accounts.log_in(stores, username_or_email="rep", password="long-enough-pw", client_address=None)
+    ).user.id == reported
+    # A new report opens a new case.
+    assert await moderation.report_user(stores, bystander, reported, ReportReason.HARASSMENT)
+    assert len((await data(stores, mod, QUEUE))["moderationQueue"]["edges"]) == 1
+
+
 async def test_banned_words_are_refused_in_captions_and_comments(stores: Stores) -> None:
     stores.settings = stores.settings.model_copy(update={"banned_words": ("spoiler", "bad word")})
     author = await feedkit.user(stores, "ann")
