@@ -26,7 +26,7 @@ async def node(info: Info, id: strawberry.ID) -> relay.Node | None:
         return await visible_user(info, await context.loaders.user_by_id.load(number))
     if type_name == Post.__name__:
         try:
-            return Post.from_row(await post_access.visible_post(context.stores, viewer, number))
+            return Post.from_row(await post_access.post_to_review(context.stores, viewer, number))
         except DomainError:
             return None
     if type_name == Comment.__name__:

@@ -200,7 +200,7 @@ async def delete_comment(info: Info, comment_id: strawberry.ID) -> DeleteComment
 async def post(info: Info, id: strawberry.ID) -> Post | None:
     """A post by global id; null when it does not exist or is hidden from the viewer."""
     try:
-        row = await post_access.visible_post(
+        row = await post_access.post_to_review(
             info.context.stores, info.context.viewer_id, parse_global_id(id, "Post", "id")
         )
     except DomainError as error:

@@ -14,7 +14,7 @@ from schema.context import Context
 from schema.errors import UserError
 from schema.posts import Comment, Post
 from schema.users import User
-from services import moderation
+from services import roles
 from services.moderation import Decision, QueueEntry
 
 ReportReasonEnum = strawberry.enum(ReportReason, name="ReportReason")
@@ -40,7 +40,7 @@ class IsModerator(BasePermission):
 
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         viewer_id = info.context.viewer_id
-        return viewer_id is not None and moderation.is_staff(await info.context.loaders.user_by_id.load(viewer_id))
+        return viewer_id is not None and roles.is_staff(await info.context.loaders.user_by_id.load(viewer_id))
 
 
 def _global_id(kind: TargetKind, target_id: int) -> strawberry.ID:

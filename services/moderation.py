@@ -23,9 +23,8 @@ from graph import social as graph_social
 from services import privacy, revocations
 from services.errors import DomainError, ErrorCode
 from services.post_access import visible_comment, visible_post
+from services.roles import is_staff
 from services.stores import Stores
-
-STAFF = frozenset({Role.MODERATOR, Role.ADMIN})
 
 
 class Decision(enum.StrEnum):
@@ -44,10 +43,6 @@ class QueueEntry:
     post: Post | None
     comment: Comment | None
     user: User | None
-
-
-def is_staff(user: User | None) -> bool:
-    return user is not None and user.role in STAFF and user.status is AccountStatus.ACTIVE
 
 
 async def _require_moderator(session: AsyncSession, user_id: int) -> User:

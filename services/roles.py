@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from db import users as user_queries
-from db.models import Role, User
+from db.models import AccountStatus, Role, User
 from services.errors import DomainError, ErrorCode
 from services.stores import Stores
 from services.validation import normalize_username
+
+STAFF = frozenset({Role.MODERATOR, Role.ADMIN})
+
+
+def is_staff(user: User | None) -> bool:
+    """Whether the user may moderate now: a moderator or an admin, not suspended."""
+    return user is not None and user.role in STAFF and user.status is AccountStatus.ACTIVE
 
 
 async def set_role(stores: Stores, username: str, role: Role) -> User:

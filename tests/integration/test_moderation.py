@@ -213,6 +213,25 @@ async def test_suspension_hides_everything_and_blocks_sign_in_until_lifted(store
     assert payload["errors"] == [{"code": "INVALID_INPUT", "field": "userId"}]
 
 
+async def test_moderators_open_what_they_judge_by_id(stores: Stores) -> None:
+    mod = await moderator(stores)
+    author, bystander = await feedkit.users(stores, "ann", "bob")
+    post_id = await feedkit.post(stores, author, "judge me")
+    await data(stores, mod, MODERATE, id=gid("Post", post_id), action="REMOVE")
+    by_id = """query($id: ID!) { post(id: $id) { caption media { width } }
+      node(id: $id) { ... on Post { caption } } }"""
+
+    hidden = await data(stores, bystander, by_id, id=gid("Post", post_id))
+    assert hidden == {"post": None, "node": None}
+    judged = await data(stores, mod, by_id, id=gid("Post", post_id))
+    assert judged["post"]["caption"] == "judge me" and judged["node"] == {"caption": "judge me"}
+    assert judged["post"]["media"] == [{"width": 640}]
+    # Lists keep to the policy, and a deleted post is gone for moderators too.
+    assert not await sees(stores, mod, post_id)
+    await posts.delete_post(stores, author, post_id)
+    assert await data(stores, mod, by_id, id=gid("Post", post_id)) == {"post": None, "node": None}
+
+
 async def test_reports_of_an_account_are_dismissed_without_action(stores: Stores) -> None:
     mod = await moderator(stores)
     reported, reporter, bystander = await feedkit.users(stores, "rep", "ann", "bob")
