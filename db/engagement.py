@@ -50,13 +50,19 @@ async def liked_post_ids(session: AsyncSession, user_id: int, post_ids: Sequence
 async def likers_page(
     session: AsyncSession, post_id: int, limit: int, after: tuple[int, int] | None
 ) -> list[tuple[int, int]]:
-    """(user id, liked at in µs) newest first, strictly after the (time, user) cursor."""
-    micros = func.floor(func.extract("epoch", Like.created_at) * 1_000_000).cast(type_=Like.user_id.type)
-    query = select(Like.user_id, micros).where(Like.post_id == post_id)
+    """(user id, liked at in µs) newest first, strictly after the (time, user) cursor. Ordered by
+    the stored time itself, so the (post_id, created_at) index walks the page; PostgreSQL keeps
+    microseconds, so the cursor's µs name one instant exactly."""
+    query = select(Like.user_id, Like.created_at).where(Like.post_id == post_id)
     if after is not None:
-        query = query.where(or_(micros < after[0], and_(micros == after[0], Like.user_id < after[1])))
-    rows = await session.execute(query.order_by(micros.desc(), Like.user_id.desc()).limit(limit))
-    return [(int(uid), int(at)) for uid, at in rows]
+        at = _EPOCH + dt.timedelta(microseconds=after[0])
+        query = query.where(Like.created_at <= at, or_(Like.created_at < at, Like.user_id < after[1]))
+    rows = await session.execute(query.order_by(Like.created_at.desc(), Like.user_id.desc()).limit(limit))
+    return [(int(uid), (at - _EPOCH) // _MICROSECOND) for uid, at in rows]
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MICROSECOND = dt.timedelta(microseconds=1)
 
 
 async def comments_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Comment]:
