@@ -11,7 +11,15 @@ import logging
 import time
 from collections.abc import Iterator
 
-from graphql import GraphQLError, GraphQLSyntaxError, OperationDefinitionNode
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLSyntaxError,
+    OperationDefinitionNode,
+    StringValueNode,
+    Visitor,
+    visit,
+)
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, InterfaceError
@@ -107,6 +115,45 @@ def shape_error(error: GraphQLError, request_id: str, *, executing: bool = False
 AMBIGUOUS = "Must provide operation name if query contains multiple operations."
 
 
+def _nul_literal(document: DocumentNode) -> GraphQLError | None:
+    """A string literal written with ``\\u0000``: the parser takes it, PostgreSQL text cannot."""
+    found: list[StringValueNode] = []
+
+    class Finder(Visitor):
+        def enter_string_value(self, node: StringValueNode, *_: object) -> None:
+            if "\x00" in node.value and not found:
+                found.append(node)
+
+    visit(document, Finder())
+    if not found:
+        return None
+    message = "A string in the document holds a NUL (\\u0000), which text cannot carry."
+    return GraphQLError(message, nodes=found, extensions={"code": BAD_USER_INPUT})
+
+
+def invalid_text_at(value: object, path: str) -> str | None:
+    """Where in a variable's value a string holds an unpaired surrogate or a NUL, if anywhere.
+    JSON may carry either (``"\\ud800"``, ``"\\u0000"``), but the first is no Unicode text
+    and PostgreSQL text cannot hold the second."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        items: Iterator[tuple[object, object]] = iter(value.items())
+    elif isinstance(value, list):
+        items = iter(enumerate(value))
+    else:
+        return None
+    for key, item in items:
+        found = invalid_text_at(key, path) or invalid_text_at(item, f"{path}.{key}")
+        if found is not None:
+            return found
+    return None
+
+
 class ErrorShaping(SchemaExtension):
     executing = False
 
@@ -156,9 +203,18 @@ class ErrorShaping(SchemaExtension):
         )
 
     def on_validate(self) -> Iterator[None]:
-        # GraphQL requires a name to choose among several operations; Strawberry would run the first.
         context = self.execution_context
         document = context.graphql_document
+        # Only an escape writes a NUL (the parser refuses a raw one): most documents have none.
+        escaped = document is not None and "\\u" in (context.query or "")
+        unstorable = _nul_literal(document) if escaped and document is not None else None
+        for name, value in (context.variables or {}).items():
+            if unstorable is None and (where := invalid_text_at(value, name)) is not None:
+                message = f"Variable '${where}' holds text that cannot be stored (an unpaired surrogate or a NUL)."
+                unstorable = GraphQLError(message, extensions={"code": BAD_USER_INPUT})
+        if unstorable is not None:
+            context.pre_execution_errors = [*(context.pre_execution_errors or []), unstorable]
+        # GraphQL requires a name to choose among several operations; Strawberry would run the first.
         if context._provided_operation_name is None and document is not None:
             operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
             if len(operations) > 1:
