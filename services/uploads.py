@@ -231,7 +231,8 @@ async def upload_image(
         content_type=content_type or "image/jpeg",
         byte_size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
-        filename=filename[:FILENAME_MAX_LENGTH],
+        # The browser's name for the file, not the caller's words: kept printable and short.
+        filename="".join(ch for ch in filename if ch.isprintable())[:FILENAME_MAX_LENGTH],
         alt_text=alt_text,
     )
     sha256 = _check(stores, declared)
