@@ -17,13 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from starlette.requests import Request
 
 from bench import content, http1, results
 from bench.roundtrips import count_round_trips
 from bench.servers import ApiServer
 from schema import build_schema
-from schema.context import Context
+from schema.context import in_process_context
 from services import tokens
 from services.stores import open_stores
 from settings import Settings
@@ -163,14 +162,7 @@ async def _round_trips(settings: Settings, strategy: str, users: list[int]) -> d
     try:
         for user in users:
             token, _ = tokens.issue_access_token(stores.settings, user, "bench")
-            scope = {
-                "type": "http",
-                "method": "POST",
-                "path": "/graphql",
-                "query_string": b"",
-                "headers": [(b"authorization", f"Bearer {token}".encode())],
-            }
-            context = Context(stores=stores, connection=Request(scope), request_id="bench")
+            context = in_process_context(stores, token, "bench")
             with count_round_trips(stores) as counted:
                 result = await schema.execute(FEED_QUERY, variable_values={"first": PAGE_SIZE}, context_value=context)
             if result.errors:

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.requests import HTTPConnection
+from starlette.requests import HTTPConnection, Request
 
 from dataloaders import Loaders
 from services.errors import NotAuthenticated
@@ -104,3 +104,13 @@ class Context:
             self._auth_error = "The access token has expired."
         self._check_revoked()
         self._loaders = Loaders.create(self.stores, self._claims.user_id if self._claims else None)
+
+
+def in_process_context(
+    stores: Stores, token: str | None, request_id: str, revoked: RevokedFamilies | None = None
+) -> Context:
+    """The context of a GraphQL operation run inside the process (benchmarks, tests): a
+    POST /graphql that carries ``token`` as its bearer, or none."""
+    headers = [(b"authorization", f"Bearer {token}".encode())] if token else []
+    scope = {"type": "http", "method": "POST", "path": "/graphql", "query_string": b"", "headers": headers}
+    return Context(stores=stores, connection=Request(scope), request_id=request_id, revoked=revoked)

@@ -5,10 +5,8 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from starlette.requests import Request
-
 from db.content import Audience, Media, MediaKind, MediaStatus
-from schema.context import Context
+from schema.context import Context, in_process_context
 from services import accounts, feed, posts, social, tokens
 from services.feed import FeedOrder, FeedPage
 from services.stores import Stores
@@ -88,11 +86,4 @@ async def all_ids(stores: Stores, viewer: int, first: int, order: FeedOrder = Fe
 def request_context(stores: Stores, viewer: int) -> Context:
     """What a GraphQL request as ``viewer`` carries, for running operations in-process."""
     token, _ = tokens.issue_access_token(stores.settings, viewer, tokens.new_family_id())
-    scope = {
-        "type": "http",
-        "method": "POST",
-        "path": "/graphql",
-        "query_string": b"",
-        "headers": [(b"authorization", f"Bearer {token}".encode())],
-    }
-    return Context(stores=stores, connection=Request(scope), request_id="test")
+    return in_process_context(stores, token, "test")

@@ -7,14 +7,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
-from starlette.requests import Request
 
 from bench import content, dataset
 from cli import parser
 from graph import bulk
 from graph import social as graph_social
 from schema import build_schema
-from schema.context import Context
+from schema.context import in_process_context
 from services.stores import Stores
 from settings import Settings
 
@@ -110,11 +109,10 @@ async def test_the_data_set_has_the_shape_the_spec_asks_for(stores: Stores, sett
         "SELECT u.username FROM users u JOIN posts p ON p.author_id = u.id "
         "GROUP BY u.username ORDER BY count(*) DESC LIMIT 1",
     )
-    scope = {"type": "http", "method": "POST", "path": "/graphql", "query_string": b"", "headers": []}
     result = await build_schema(settings).execute(
         AUTHOR_POSTS,
         variable_values={"username": author},
-        context_value=Context(stores=stores, connection=Request(scope), request_id="test"),
+        context_value=in_process_context(stores, None, "test"),
     )
     assert result.errors is None, result.errors
     assert result.data is not None

@@ -10,14 +10,13 @@ from typing import Any
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import delete, select
-from starlette.requests import Request
 from strawberry import relay
 
 from bench.roundtrips import RoundTrips, count_round_trips
 from db.content import Audience, Post
 from db.views import PostViewDay, PostViews
 from schema import build_schema
-from schema.context import Context
+from schema.context import in_process_context
 from services import engagement, posts, profiles, saves, social, view_fold, views
 from services.stores import Stores
 from services.view_buffer import ViewBuffer
@@ -36,11 +35,7 @@ def gid(post_id: int) -> str:
 
 
 async def execute(stores: Stores, viewer: int | None, query: str, **variables: Any) -> Any:
-    if viewer is None:
-        scope = {"type": "http", "method": "POST", "path": "/graphql", "query_string": b"", "headers": []}
-        context = Context(stores=stores, connection=Request(scope), request_id="test")
-    else:
-        context = feedkit.request_context(stores, viewer)
+    context = in_process_context(stores, None, "test") if viewer is None else feedkit.request_context(stores, viewer)
     return await build_schema(stores.settings).execute(query, variable_values=variables, context_value=context)
 
 

@@ -13,13 +13,12 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from starlette.requests import Request
 from strawberry import relay
 
 from bench.roundtrips import RoundTrips, count_round_trips
 from db.content import MediaKind, MediaStatus
 from schema import ShutterSchema, build_schema
-from schema.context import Context
+from schema.context import Context, in_process_context
 from services import accounts, engagement, follow_counts, media_processing, posts, social, uploads
 from services.stores import Stores
 from settings import Settings
@@ -144,14 +143,7 @@ async def _build_gallery(stores: Stores) -> Gallery:
 
 
 def _context(stores: Stores, token: str) -> Context:
-    scope = {
-        "type": "http",
-        "method": "POST",
-        "path": "/graphql",
-        "query_string": b"",
-        "headers": [(b"authorization", f"Bearer {token}".encode())],
-    }
-    return Context(stores=stores, connection=Request(scope), request_id="test")
+    return in_process_context(stores, token, "test")
 
 
 async def _run(

@@ -7,9 +7,8 @@ from types import SimpleNamespace
 from typing import cast
 
 import pytest
-from starlette.requests import Request
 
-from schema.context import Context
+from schema.context import Context, in_process_context
 from services import tokens
 from services.errors import NotAuthenticated
 from services.revocations import RevokedFamilies
@@ -43,10 +42,8 @@ def test_announcements_are_read() -> None:
 
 def _context(family: str, revoked: RevokedFamilies | None) -> Context:
     token, _ = tokens.issue_access_token(SETTINGS, 7, family)
-    headers = [(b"authorization", f"Bearer {token}".encode())]
-    scope = {"type": "http", "method": "POST", "path": "/graphql", "query_string": b"", "headers": headers}
     stores = cast(Stores, SimpleNamespace(settings=SETTINGS))
-    return Context(stores=stores, connection=Request(scope), request_id="r", revoked=revoked)
+    return in_process_context(stores, token, "r", revoked)
 
 
 def test_a_token_of_a_revoked_family_is_refused() -> None:
