@@ -11,15 +11,7 @@ import logging
 import time
 from collections.abc import Iterator
 
-from graphql import (
-    DocumentNode,
-    GraphQLError,
-    GraphQLSyntaxError,
-    OperationDefinitionNode,
-    StringValueNode,
-    Visitor,
-    visit,
-)
+from graphql import GraphQLError, GraphQLSyntaxError, OperationDefinitionNode
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, InterfaceError
@@ -64,6 +56,18 @@ def _store_of(error: BaseException) -> str | None:
     return None
 
 
+# PostgreSQL's character_not_in_repertoire: the one character its text cannot hold is NUL.
+_NOT_IN_REPERTOIRE = "22021"
+
+
+def _text_postgres_refused(error: BaseException) -> bool:
+    """A value PostgreSQL refused as text: a NUL the caller sent where nothing checked for it."""
+    if not isinstance(error, DBAPIError):
+        return False
+    orig = error.orig
+    return _NOT_IN_REPERTOIRE in (getattr(orig, "sqlstate", None), getattr(orig, "pgcode", None))
+
+
 def _request_error_code(error: GraphQLError, executing: bool) -> str:
     if isinstance(error, GraphQLSyntaxError) or error.message.startswith(TOKEN_LIMIT_MESSAGE):
         return PARSE_FAILED
@@ -94,6 +98,9 @@ def shape_error(error: GraphQLError, request_id: str, *, executing: bool = False
         # Raised inside a resolver (a permission check): keep where it happened.
         inner = shape_error(original, request_id, executing=executing)
         return GraphQLError(inner.message, nodes=error.nodes, path=error.path, extensions=inner.extensions)
+    elif _text_postgres_refused(original):
+        code = BAD_USER_INPUT
+        message = "Text cannot hold a NUL character (\\u0000)."
     elif (store := _store_of(original)) is not None:
         code = SERVICE_UNAVAILABLE
         message = f"The {store} store is unavailable; try again shortly."
@@ -115,32 +122,16 @@ def shape_error(error: GraphQLError, request_id: str, *, executing: bool = False
 AMBIGUOUS = "Must provide operation name if query contains multiple operations."
 
 
-def _nul_literal(document: DocumentNode) -> GraphQLError | None:
-    """A string literal written with ``\\u0000``: the parser takes it, PostgreSQL text cannot."""
-    found: list[StringValueNode] = []
-
-    class Finder(Visitor):
-        def enter_string_value(self, node: StringValueNode, *_: object) -> None:
-            if "\x00" in node.value and not found:
-                found.append(node)
-
-    visit(document, Finder())
-    if not found:
-        return None
-    message = "A string in the document holds a NUL (\\u0000), which text cannot carry."
-    return GraphQLError(message, nodes=found, extensions={"code": BAD_USER_INPUT})
-
-
 def invalid_text_at(value: object, path: str) -> str | None:
-    """Where in a variable's value a string holds an unpaired surrogate or a NUL, if anywhere.
-    JSON may carry either (``"\\ud800"``, ``"\\u0000"``), but the first is no Unicode text
-    and PostgreSQL text cannot hold the second."""
+    """Where in a variable's value a string holds an unpaired surrogate, if anywhere. JSON may
+    carry one (``"\\ud800"``), but it is no Unicode text: no store can take it, nor can it be
+    written back out as UTF-8."""
     if isinstance(value, str):
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
             return path
-        return path if "\x00" in value else None
+        return None
     if isinstance(value, dict):
         items: Iterator[tuple[object, object]] = iter(value.items())
     elif isinstance(value, list):
@@ -205,15 +196,12 @@ class ErrorShaping(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
-        # Only an escape writes a NUL (the parser refuses a raw one): most documents have none.
-        escaped = document is not None and "\\u" in (context.query or "")
-        unstorable = _nul_literal(document) if escaped and document is not None else None
         for name, value in (context.variables or {}).items():
-            if unstorable is None and (where := invalid_text_at(value, name)) is not None:
-                message = f"Variable '${where}' holds text that cannot be stored (an unpaired surrogate or a NUL)."
-                unstorable = GraphQLError(message, extensions={"code": BAD_USER_INPUT})
-        if unstorable is not None:
-            context.pre_execution_errors = [*(context.pre_execution_errors or []), unstorable]
+            if (where := invalid_text_at(value, name)) is not None:
+                message = f"Variable '${where}' holds text that is not valid Unicode (an unpaired surrogate)."
+                invalid = GraphQLError(message, extensions={"code": BAD_USER_INPUT})
+                context.pre_execution_errors = [*(context.pre_execution_errors or []), invalid]
+                break
         # GraphQL requires a name to choose among several operations; Strawberry would run the first.
         if context._provided_operation_name is None and document is not None:
             operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
