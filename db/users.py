@@ -40,8 +40,15 @@ async def revoke_families(session: AsyncSession, *, user_id: int, family_id: str
     query = update(RefreshToken).where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
     if family_id is not None:
         query = query.where(RefreshToken.family_id == family_id)
-    rows = await session.scalars(query.values(revoked_at=func.now()).returning(RefreshToken.family_id))
-    return sorted(set(rows))
+    # Stamped when the statement runs, not when the transaction began: readers of recent
+    # revocations allow only a short overlap.
+    query = query.values(revoked_at=func.statement_timestamp()).returning(RefreshToken.family_id)
+    families: set[str] = set()
+    # A refresh that held a row this statement waited for has committed its successor token
+    # since the statement began; each further statement sees it, until none is left.
+    while rows := list(await session.scalars(query)):
+        families.update(rows)
+    return sorted(families)
 
 
 async def families_revoked_since(session: AsyncSession, since: dt.datetime) -> tuple[list[str], dt.datetime]:

@@ -4,11 +4,14 @@ PostgreSQL on an interval and at start, so a lost announcement costs only the in
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy import select
 
 from db import users as user_queries
+from db.models import RefreshToken
 from services import accounts, tokens
 from services.live import LiveHub
 from services.revocations import RevocationWatch
@@ -83,3 +86,32 @@ async def test_reading_again_keeps_what_was_heard_and_adds_nothing_new(stores: S
     assert await watch.read_record()
     assert await watch.read_record()
     assert family in watch.revoked and len(watch.revoked) == 1
+
+
+async def test_a_log_out_waiting_on_a_refresh_also_ends_the_token_it_issued(stores: Stores) -> None:
+    user_id, family = await _family(stores, "ann")
+    # A refresh in flight: it holds the current token's row and has issued its successor.
+    refreshing = stores.sessions.begin()
+    session = await refreshing.__aenter__()
+    [current] = (await session.scalars(select(RefreshToken).where(RefreshToken.user_id == user_id))).all()
+    await user_queries.refresh_token_for_update(session, current.token_hash)
+    current.used_at = dt.datetime.now(dt.UTC)
+    session.add(
+        RefreshToken(
+            user_id=user_id,
+            family_id=family,
+            token_hash=tokens.hash_refresh_token(tokens.new_refresh_token()),
+            expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=1),
+        )
+    )
+    await session.flush()
+    log_out = asyncio.create_task(
+        accounts.log_out(stores, user_id, family_id=family, refresh_token=None, all_devices=False)
+    )
+    await asyncio.sleep(0.3)
+    assert not log_out.done()  # waiting for the refresh's row lock
+    await refreshing.__aexit__(None, None, None)
+    await log_out
+    async with stores.sessions() as reading:
+        rows = (await reading.scalars(select(RefreshToken).where(RefreshToken.user_id == user_id))).all()
+    assert len(rows) == 2 and all(row.revoked_at is not None for row in rows)
