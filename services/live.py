@@ -53,6 +53,7 @@ class LiveHub:
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._handlers: dict[str, Callable[[bytes], None]] = {}
+        self._handlers_subscribed = False
 
     def listen(self, name: str, handler: Callable[[bytes], None]) -> None:
         """Hand every message on a process-wide channel to ``handler``; call before ``start``."""
@@ -60,14 +61,21 @@ class LiveHub:
 
     async def start(self) -> None:
         self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-        if self._handlers:
-            try:
-                await self._pubsub.subscribe(*self._handlers)
-            except (RedisError, OSError):
-                # Subscribed again when the connection is next made; whoever relies on these
-                # channels must cope with missed messages anyway.
-                log.warning("live: redis unavailable at start; process-wide channels wait")
+        await self._subscribe_handlers()
         self._task = asyncio.create_task(self._listen())
+
+    async def _subscribe_handlers(self) -> None:
+        """Subscribe the process-wide channels, until it has worked once; redis-py then
+        subscribes them again by itself whenever it reconnects."""
+        if self._handlers_subscribed or not self._handlers:
+            return
+        assert self._pubsub is not None
+        try:
+            await self._pubsub.subscribe(*self._handlers)
+        except (RedisError, OSError):
+            log.warning("live: redis unavailable; process-wide channels wait")
+            return
+        self._handlers_subscribed = True
 
     async def stop(self) -> None:
         await background.stop(self._task)
@@ -107,8 +115,10 @@ class LiveHub:
     async def _listen(self) -> None:
         assert self._pubsub is not None
         while True:
+            if not self._handlers_subscribed and self._handlers:
+                await self._subscribe_handlers()
             if not self._pubsub.subscribed:
-                await asyncio.sleep(0.05)
+                await asyncio.sleep(RETRY_SECONDS if self._handlers else 0.05)
                 continue
             try:
                 message = await self._pubsub.get_message(timeout=1.0)
