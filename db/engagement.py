@@ -55,7 +55,8 @@ async def likers_page(
     microseconds, so the cursor's µs name one instant exactly."""
     query = select(Like.user_id, Like.created_at).where(Like.post_id == post_id)
     if after is not None:
-        at = _EPOCH + dt.timedelta(microseconds=after[0])
+        # A cursor names any 64-bit number; past the datetime range it means "after all of them".
+        at = _EPOCH + dt.timedelta(microseconds=min(max(after[0], 0), _LATEST_MICROS))
         query = query.where(Like.created_at <= at, or_(Like.created_at < at, Like.user_id < after[1]))
     rows = await session.execute(query.order_by(Like.created_at.desc(), Like.user_id.desc()).limit(limit))
     return [(int(uid), (at - _EPOCH) // _MICROSECOND) for uid, at in rows]
@@ -63,6 +64,7 @@ async def likers_page(
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MICROSECOND = dt.timedelta(microseconds=1)
+_LATEST_MICROS = (dt.datetime.max.replace(tzinfo=dt.UTC) - _EPOCH) // _MICROSECOND
 
 
 async def comments_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Comment]:

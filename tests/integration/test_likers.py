@@ -35,3 +35,12 @@ async def test_likers_page_through_ties_without_gaps_or_repeats(stores: Stores) 
     assert seen == sorted(seen, key=lambda item: (item[1], item[0]), reverse=True)
     micros = (instant - EPOCH) // dt.timedelta(microseconds=1)
     assert [uid for uid, at in seen if at == micros] == sorted(fans[1:4], reverse=True)
+
+
+async def test_cursors_past_any_time_are_read_as_the_ends(stores: Stores) -> None:
+    author, fan = await feedkit.users(stores, "ann", "fan")
+    post_id = await feedkit.post(stores, author)
+    await engagement.like_post(stores, fan, post_id)
+    async with stores.sessions() as session:
+        assert [uid for uid, _ in await queries.likers_page(session, post_id, 5, (2**63 - 1, 2**63 - 1))] == [fan]
+        assert await queries.likers_page(session, post_id, 5, (-(2**63), 0)) == []
