@@ -118,13 +118,21 @@ async def _ready_copy(stores: Stores, owner_id: int, sha256: str, request: NewUp
     """A new READY media sharing an earlier upload's bytes and variants, if there is one."""
     async with stores.sessions.begin() as session:
         twin = await media_queries.processed_twin(session, owner_id, sha256)
-        if twin is None or twin.kind is not request.kind:
+        if twin is None or twin.kind is not request.kind or not _complete(twin):
             return None
         media = _copy_of(twin, request)
         session.add(media)
         await session.flush()
         await session.refresh(media)
     return media
+
+
+def _complete(media: Media) -> bool:
+    """A video processed before videos got their metadata-free copy has none to share: it is
+    processed again rather than copied."""
+    return media.kind is not MediaKind.VIDEO or any(
+        not str(v.get("contentType", "")).startswith("image/") for v in media.variants
+    )
 
 
 def _copy_of(twin: Media, request: NewUpload) -> Media:
@@ -194,9 +202,11 @@ async def _verify_stored(stores: Stores, media: Media, etags: list[str]) -> None
                 await stores.media.complete_multipart(media.storage_key, media.upload_id, etags)
             except StorageError:
                 # Joined already (by a completion at the same time, or one that stopped before
-                # it could record it): the joined object is checked like any other.
+                # it could record it): the joined object is checked like any other, and the
+                # upload, if the store still holds it, let go.
                 if await stores.media.stat(media.storage_key) is None:
                     raise
+                await stores.media.abort_multipart(media.storage_key, media.upload_id)
         info = await stores.media.stat(media.storage_key)
         digest = await stores.media.sha256(media.storage_key) if info and info.size == media.byte_size else None
     except ObjectMissing as error:

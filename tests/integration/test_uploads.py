@@ -248,6 +248,27 @@ async def test_abandoned_uploads_are_swept_with_their_bytes(stores: Stores) -> N
     assert gone.value.code is ErrorCode.NOT_FOUND
 
 
+async def test_a_video_without_its_playable_copy_is_processed_again_not_copied(stores: Stores) -> None:
+    owner = await _owner(stores)
+    data = b"video bytes processed before videos got their copy"
+    declared = _declare(data, kind=MediaKind.VIDEO, content_type="video/mp4", filename="old.mp4")
+    async with stores.sessions.begin() as session:
+        session.add(
+            Media(
+                owner_id=owner,
+                kind=MediaKind.VIDEO,
+                status=MediaStatus.READY,
+                content_type="video/mp4",
+                byte_size=len(data),
+                sha256=declared.sha256,
+                storage_key=uploads.original_key(owner, declared.sha256),
+                variants=[{"width": 64, "height": 48, "key": "media/x/poster-w64.jpg", "contentType": "image/jpeg"}],
+            )
+        )
+    again = await uploads.create_upload(stores, owner, declared)
+    assert again.media.status is MediaStatus.AWAITING_UPLOAD and again.single is not None
+
+
 async def test_deleting_a_post_removes_its_bytes_but_keeps_shared_ones(stores: Stores) -> None:
     from services import media_cleanup, posts
 
