@@ -11,6 +11,8 @@ import datetime as dt
 
 from db import media as media_queries
 from db import posts as post_queries
+from db.content import Media
+from services import uploads
 from services.stores import Stores
 
 
@@ -28,12 +30,26 @@ async def purge_deleted_post(stores: Stores, post_id: int) -> int:
             if current is None:
                 continue
             shared = await media_queries.key_users(session, current.storage_key, excluding=current.id)
-            keys = [current.storage_key, *(str(v["key"]) for v in current.variants)]
+            keys = _listed_keys(current)
             await session.delete(current)
         if not shared:
-            await stores.media.delete_many(keys)
+            await stores.media.delete_many(await _every_key(stores, current.storage_key, keys))
         removed += 1
     return removed
+
+
+def _listed_keys(media: Media) -> list[str]:
+    return [media.storage_key, *(str(v["key"]) for v in media.variants)]
+
+
+async def _every_key(stores: Stores, storage_key: str, listed: list[str]) -> list[str]:
+    """The listed keys and, for an upload laid out as ``original_key`` lays it out, everything
+    else in its folder: what a processing run that failed midway wrote, for one. The folder is
+    the owner's and the bytes' own, so nothing else lives there."""
+    folder, _, name = storage_key.rpartition("/")
+    if name != uploads.ORIGINAL or not uploads.is_upload_folder(folder):
+        return listed
+    return sorted({*listed, *await stores.media.keys_under(folder + "/")})
 
 
 SWEEP_BATCH = 100
@@ -52,12 +68,16 @@ async def sweep_abandoned(stores: Stores) -> int:
         if not rows:
             return 0
         ids = [row.id for row in rows]
-        keys = sorted({row.storage_key for row in rows} | {str(v["key"]) for row in rows for v in row.variants})
-        in_use = await media_queries.keys_in_use(session, keys, excluding=ids)
+        originals = sorted({row.storage_key for row in rows})
+        in_use = await media_queries.keys_in_use(session, originals, excluding=ids)
         for row in rows:
             if row.upload_id is not None:
                 await stores.media.abort_multipart(row.storage_key, row.upload_id)
-        await stores.media.delete_many([key for key in keys if key not in in_use])
+        doomed: set[str] = set()
+        for row in rows:
+            if row.storage_key not in in_use:
+                doomed.update(await _every_key(stores, row.storage_key, _listed_keys(row)))
+        await stores.media.delete_many(sorted(doomed))
         for row in rows:
             await session.delete(row)
     return len(rows)

@@ -44,8 +44,17 @@ class UploadPlan:
     multipart: MultipartUpload | None = None
 
 
+ORIGINAL = "original"
+# The folder original_key puts an upload in: one per owner and content, so nothing else is there.
+_UPLOAD_FOLDER = re.compile(r"media/[0-9]+/[0-9a-f]{64}")
+
+
 def original_key(owner_id: int, sha256: str) -> str:
-    return f"media/{owner_id}/{sha256}/original"
+    return f"media/{owner_id}/{sha256}/{ORIGINAL}"
+
+
+def is_upload_folder(folder: str) -> bool:
+    return _UPLOAD_FOLDER.fullmatch(folder) is not None
 
 
 def _check(stores: Stores, request: NewUpload) -> str:

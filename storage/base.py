@@ -36,6 +36,13 @@ def require_valid_key(key: str) -> str:
     return key
 
 
+def require_valid_prefix(prefix: str) -> str:
+    """A folder of keys: what a valid key holds before its last part, ending in "/"."""
+    if not prefix.endswith("/") or not is_valid_key(prefix + "x"):
+        raise ValueError(f"not a key folder: {prefix!r}")
+    return prefix
+
+
 def require_content_type(content_type: str) -> str:
     # The type is signed into URLs and sent back as a response header: printable ASCII only.
     if not _CONTENT_TYPE.fullmatch(content_type):
@@ -126,6 +133,10 @@ class ObjectStore(abc.ABC):
     @abc.abstractmethod
     async def download_to(self, key: str, path: pathlib.Path) -> None:
         """Stream the object into the local file `path`; ObjectMissing if there is none."""
+
+    @abc.abstractmethod
+    async def keys_under(self, prefix: str) -> list[str]:
+        """Every key that starts with `prefix`, a folder ending in "/", sorted."""
 
     @abc.abstractmethod
     async def delete_many(self, keys: list[str]) -> None:

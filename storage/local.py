@@ -34,6 +34,7 @@ from storage.base import (
     part_sizes,
     require_content_type,
     require_valid_key,
+    require_valid_prefix,
 )
 from storage.signing import UploadGrant, UrlSigner
 from storage.staging import Staging, etag_of
@@ -177,6 +178,16 @@ class LocalObjectStore(ObjectStore):
                 shutil.copyfileobj(source, target, COPY_CHUNK_BYTES)
 
         await self._run(copy)
+
+    async def keys_under(self, prefix: str) -> list[str]:
+        folder = self._inside(self._root, require_valid_prefix(prefix) + "x").parent
+
+        def walk() -> list[str]:
+            if not folder.is_dir():
+                return []
+            return sorted(str(path.relative_to(self._root)) for path in folder.rglob("*") if path.is_file())
+
+        return await self._run(walk)
 
     async def delete_many(self, keys: list[str]) -> None:
         def delete() -> None:

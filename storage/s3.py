@@ -29,6 +29,7 @@ from storage.base import (
     part_sizes,
     require_content_type,
     require_valid_key,
+    require_valid_prefix,
 )
 
 P = ParamSpec("P")
@@ -175,6 +176,15 @@ class S3ObjectStore(ObjectStore):
                     target.write(chunk)
 
         await self._call(download)
+
+    async def keys_under(self, prefix: str) -> list[str]:
+        def listing() -> list[str]:
+            pages = self._client.get_paginator("list_objects_v2").paginate(
+                Bucket=self._bucket, Prefix=require_valid_prefix(prefix)
+            )
+            return sorted(str(item["Key"]) for page in pages for item in page.get("Contents", []))
+
+        return await self._call(listing)
 
     async def delete_many(self, keys: list[str]) -> None:
         for key in keys:

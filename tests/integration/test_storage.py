@@ -210,6 +210,17 @@ async def test_a_file_is_stored_streamed_with_its_type(backend: Backend, tmp_pat
         await backend.store.put_file(KEY, tmp_path / "absent.mp4", "video/mp4")
 
 
+async def test_keys_under_a_folder(backend: Backend) -> None:
+    inside = ["media/42/c0ffee/original", "media/42/c0ffee/w150.jpg", "media/42/c0ffee/video.mp4"]
+    for key in [*inside, "media/42/c0ffee2/original", "media/43/c0ffee/original"]:
+        await backend.store.put(key, b"x", "image/jpeg")
+    assert await backend.store.keys_under("media/42/c0ffee/") == sorted(inside)
+    assert await backend.store.keys_under("media/41/") == []
+    for bad in ("media/42/c0ffee", "../", "/"):
+        with pytest.raises(ValueError, match="not a key folder"):
+            await backend.store.keys_under(bad)
+
+
 async def test_missing_objects(backend: Backend, tmp_path: Path) -> None:
     assert await backend.store.stat(KEY) is None
     with pytest.raises(ObjectMissing):

@@ -213,6 +213,9 @@ async def test_abandoned_uploads_are_swept_with_their_bytes(stores: Stores) -> N
     failed = await _upload(stores, owner, b"not an image at all")
     await uploads.complete_upload(stores, owner, failed.id, [])
     assert await media_processing.process_media(stores, failed.id) is MediaStatus.FAILED
+    # What a processing run that failed midway may leave in the upload's folder.
+    stray = failed.storage_key.replace("/original", "/poster-w150.jpg")
+    await stores.media.put(stray, b"half done", "image/jpeg")
     size = stores.settings.multipart_threshold_bytes + 1
     declared = _declare(b"", kind=MediaKind.VIDEO, content_type="video/mp4", byte_size=size, sha256="b" * 64)
     in_parts = (await uploads.create_upload(stores, owner, declared)).media
@@ -240,6 +243,7 @@ async def test_abandoned_uploads_are_swept_with_their_bytes(stores: Stores) -> N
     assert left == {ready.id, fresh.id, new_twin.id}
     assert await stores.media.stat(never_completed.storage_key) is None
     assert await stores.media.stat(failed.storage_key) is None
+    assert await stores.media.keys_under(failed.storage_key.removesuffix("original")) == []
     assert await stores.media.stat(ready.storage_key) is not None
     assert await stores.media.stat(fresh.storage_key) is not None
     assert await stores.media.stat(new_twin.storage_key) is not None  # still the newer row's
