@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     login_attempts_per_account: int = 10
     login_attempts_per_address: int = 50
     login_attempts_window_seconds: int = 900
+    # Failed log-ins per (account, client address) before that pair backs off; each further
+    # failure doubles the wait, from login_backoff_seconds up to login_attempts_window_seconds.
+    login_attempts_per_account_address: int = Field(default=5, ge=1)
+    login_backoff_seconds: float = Field(default=1.0, gt=0)
 
     # Ids (DESIGN.md section 6)
     shard_id: int = Field(default=0, ge=0, le=8191)
@@ -60,6 +64,46 @@ class Settings(BaseSettings):
     max_tokens: int = 2000
     graphiql: bool = True
     max_request_bytes: int = 1_000_000
+
+    # Abuse resistance (DESIGN.md section 7). "production" turns off introspection, field
+    # suggestions and GraphiQL for everyone but staff.
+    env: Literal["development", "production"] = "development"
+    # Static cost: list sizes multiply (schema/cost.py). The feed's full card at first: 100
+    # passes; two nested 100-item connections do not.
+    max_query_cost: int = Field(default=10_000, ge=1)
+    expose_query_cost: bool = False  # always report extensions.cost (else on request, see README)
+    operation_timeout_seconds: float = Field(default=10.0, gt=0)  # a query or mutation's deadline
+    # Token buckets spent by each operation's cost: per signed-in user, and per client address
+    # for anonymous traffic. burst = bucket size, per_second = refill.
+    rate_limit_user_burst: int = Field(default=40_000, ge=1)
+    rate_limit_user_per_second: float = Field(default=2_000.0, gt=0)
+    rate_limit_address_burst: int = Field(default=40_000, ge=1)
+    rate_limit_address_per_second: float = Field(default=2_000.0, gt=0)
+    # Content-creating mutations per user (per address for sign-ups), per hour.
+    posts_per_hour: int = Field(default=60, ge=1)
+    comments_per_hour: int = Field(default=300, ge=1)
+    follows_per_hour: int = Field(default=300, ge=1)
+    likes_per_hour: int = Field(default=1_000, ge=1)
+    reports_per_hour: int = Field(default=60, ge=1)
+    uploads_per_hour: int = Field(default=300, ge=1)
+    sign_ups_per_address_per_hour: int = Field(default=20, ge=1)
+    # Answers that say an email or username is taken, per client address and hour.
+    taken_checks_per_address_per_hour: int = Field(default=60, ge=1)
+    # Automatic persisted queries (Apollo's APQ), kept in Redis.
+    persisted_queries: bool = True
+    persisted_query_max_bytes: int = Field(default=100_000, ge=1)
+    persisted_query_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=1)
+    # A JSON file of {sha256: document}: when set, only these documents run.
+    trusted_documents: Path | None = None
+    # WebSocket bounds
+    ws_max_subscriptions: int = Field(default=20, ge=1)
+    ws_max_message_bytes: int = Field(default=1_000_000, ge=1)
+    # /metrics and the detail of /readyz: with a token, callers send it as a bearer;
+    # without one, only loopback peers get them.
+    metrics_token: str | None = None
+    # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated
+    # addresses or CIDRs, or "*"); none by default.
+    trusted_proxies: str = ""
 
     # Profile limits
     # Bounded by the columns that hold them.
