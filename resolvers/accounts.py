@@ -43,6 +43,7 @@ async def sign_up(info: Info, input: SignUpInput) -> AuthPayload:
                 email=input.email,
                 password=input.password,
                 full_name=input.full_name,
+                client_address=info.context.client_address,
             )
         )
     )

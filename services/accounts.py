@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
-import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -19,7 +18,7 @@ from db.models import AccountStatus, RefreshToken, User
 from graph import GraphUnavailable
 from graph import social as graph_social
 from jobs import names, queue
-from services import ratelimit, revocations, tokens, validation
+from services import login_limits, ratelimit, revocations, tokens, validation
 from services.errors import DomainError, ErrorCode, ValidationErrors
 from services.stores import Stores
 from settings import Settings
@@ -71,7 +70,57 @@ async def _issue(session: AsyncSession, stores: Stores, user: User, family_id: s
     return Session(user, access, expires_at, refresh)
 
 
-async def sign_up(stores: Stores, *, username: str, email: str, password: str, full_name: str) -> Session:
+async def hash_password(settings: Settings, password: str) -> str:
+    """The Argon2id hash a new password is stored as: deliberately slow, so it runs off the
+    event loop, and only once everything cheaper has passed."""
+    hasher, _ = _hasher(settings)
+    return await asyncio.to_thread(hasher.hash, password)
+
+
+def _username_taken() -> DomainError:
+    return DomainError(ErrorCode.USERNAME_TAKEN, "That username is taken.", "username")
+
+
+def _email_taken() -> DomainError:
+    return DomainError(ErrorCode.EMAIL_TAKEN, "That email is already registered.", "email")
+
+
+async def _taken(stores: Stores, username: str, email: str) -> list[DomainError]:
+    async with stores.reads() as session:
+        by_name = await user_queries.by_usernames(session, [username])
+        by_email = await user_queries.by_login(session, email)
+    problems = [_username_taken()] if username in by_name else []
+    if by_email is not None and by_email.email == email:
+        problems.append(_email_taken())
+    return problems
+
+
+async def _limit_taken_answers(stores: Stores, client_address: str | None, revealed: int) -> None:
+    """Spend one of the address's answers per taken name or email about to be revealed, or
+    raise RATE_LIMITED. Once they are spent, sign-ups with free names are refused too: else
+    RATE_LIMITED itself would tell taken names from free ones."""
+    if not client_address:
+        return
+    burst, per_second = ratelimit.per_hour(stores.settings.taken_checks_per_address_per_hour)
+    bucket = await ratelimit.take(
+        stores.redis, f"sign-up:taken:{client_address}", burst=burst, per_second=per_second, cost=revealed
+    )
+    spent = not bucket.allowed if revealed else bucket.remaining < 1
+    if spent:
+        raise DomainError(ErrorCode.RATE_LIMITED, "Too many sign-up attempts. Try again later.")
+
+
+async def sign_up(
+    stores: Stores,
+    *,
+    username: str,
+    email: str,
+    password: str,
+    full_name: str,
+    client_address: str | None = None,
+) -> Session:
+    """Create an account and sign it in. ``client_address`` bounds how often one address may
+    learn that a username or email is taken; in-process callers leave it out."""
     settings = stores.settings
     username = validation.normalize_username(username)
     email = validation.normalize_email(email)
@@ -88,8 +137,13 @@ async def sign_up(stores: Stores, *, username: str, email: str, password: str, f
     ]
     if problems:
         raise ValidationErrors(problems)
-    hasher, _ = _hasher(settings)
-    password_hash = await asyncio.to_thread(hasher.hash, password)
+    # Everything cheap comes before the hash (64 MiB of Argon2id by default), so a sign-up
+    # that is bound to fail costs a query, not a hash.
+    taken = await _taken(stores, username, email)
+    await _limit_taken_answers(stores, client_address, len(taken))
+    if taken:
+        raise ValidationErrors(taken)
+    password_hash = await hash_password(settings, password)
     try:
         async with stores.sessions.begin() as session:
             user = User(username=username, email=email, password_hash=password_hash, full_name=full_name)
@@ -97,36 +151,21 @@ async def sign_up(stores: Stores, *, username: str, email: str, password: str, f
             await session.flush()
             result = await _issue(session, stores, user, tokens.new_family_id())
     except IntegrityError as exc:
+        # Another sign-up took the name or email since the check above.
         if "uq_users_username" in str(exc.orig):
-            raise DomainError(ErrorCode.USERNAME_TAKEN, "That username is taken.", "username") from exc
-        if "uq_users_email" in str(exc.orig):
-            raise DomainError(ErrorCode.EMAIL_TAKEN, "That email is already registered.", "email") from exc
-        raise
+            raced = _username_taken()
+        elif "uq_users_email" in str(exc.orig):
+            raced = _email_taken()
+        else:
+            raise
+        await _limit_taken_answers(stores, client_address, 1)
+        raise raced from exc
     try:
         await graph_social.ensure_users(stores.graph, [result.user.id])
     except GraphUnavailable:
         # Follow and block create missing nodes themselves; the account works without this.
         log.warning("graph unavailable at sign-up; user node deferred", extra={"user_id": result.user.id})
     return result
-
-
-def _account_key(user: User | None, login: str) -> str:
-    # One counter per account however it is named (username or email); unknown names are
-    # throttled by a digest of what was typed, so the key stays small whatever is sent.
-    if user is not None:
-        return f"login:account:{user.id}"
-    return f"login:unknown:{hashlib.sha256(login.encode()).hexdigest()[:32]}"
-
-
-async def _check_rate(stores: Stores, account_key: str, client_address: str | None) -> None:
-    settings = stores.settings
-    window = settings.login_attempts_window_seconds
-    limits = [(account_key, settings.login_attempts_per_account)]
-    if client_address:
-        limits.append((f"login:address:{client_address}", settings.login_attempts_per_address))
-    for key, limit in limits:
-        if await ratelimit.hit(stores.redis, key, window) > limit:
-            raise DomainError(ErrorCode.RATE_LIMITED, "Too many login attempts. Try again later.")
 
 
 async def log_in(stores: Stores, *, username_or_email: str, password: str, client_address: str | None) -> Session:
@@ -136,8 +175,8 @@ async def log_in(stores: Stores, *, username_or_email: str, password: str, clien
     # No connection is held across the rate check and the (deliberately slow) hash check.
     async with stores.sessions() as session:
         found = await user_queries.by_login(session, login)
-    account_key = _account_key(found, login)
-    await _check_rate(stores, account_key, client_address)
+    account = login_limits.subject(found.id if found else None, login)
+    await login_limits.admit(stores, account, client_address)
     stored_hash = found.password_hash if found else dummy_hash
     try:
         await asyncio.to_thread(hasher.verify, stored_hash, password[: validation.PASSWORD_MAX_LENGTH + 1])
@@ -153,7 +192,7 @@ async def log_in(stores: Stores, *, username_or_email: str, password: str, clien
         if rehashed is not None:
             user.password_hash = rehashed
         result = await _issue(session, stores, user, tokens.new_family_id())
-    await ratelimit.reset(stores.redis, account_key)
+    await login_limits.forget(stores, account, client_address)
     await queue.enqueue(names.MAINTENANCE, names.PRUNE_REFRESH_TOKENS, result.user.id)
     return result
 

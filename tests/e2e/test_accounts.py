@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import jwt
 import pytest
 
+from services.stores import Stores
 from settings import Settings
+from tests.e2e.addresses import api_from, live_server_with
 from tests.e2e.client import PASSWORD, Api
+from tests.e2e.conftest import LiveServer
 
 AUTH_FIELDS = "accessToken accessTokenExpiresAt refreshToken user { id username email } errors { code field message }"
 SIGN_UP = f"mutation($input: SignUpInput!) {{ signUp(input: $input) {{ {AUTH_FIELDS} }} }}"
@@ -160,6 +164,47 @@ async def test_sign_up_email_taken(api: Api, email: str) -> None:
     assert codes(await log_in(api, "alice2")) == [("INVALID_CREDENTIALS", "password")]
 
 
+async def test_sign_up_username_and_email_taken_are_reported_together(api: Api) -> None:
+    await api.sign_up("alice")
+
+    payload = await sign_up(api, "alice")
+
+    assert codes(payload) == [("USERNAME_TAKEN", "username"), ("EMAIL_TAKEN", "email")]
+    assert payload["user"] is None
+
+
+TAKEN_ANSWERS = 3  # taken_checks_per_address_per_hour of the `few_taken_answers` server
+
+
+@pytest.fixture(scope="module")
+def few_taken_answers(settings: Settings) -> Iterator[LiveServer]:
+    with live_server_with(settings, taken_checks_per_address_per_hour=TAKEN_ANSWERS) as server:
+        yield server
+
+
+async def test_sign_up_tells_an_address_only_so_often_what_is_taken(
+    few_taken_answers: LiveServer, stores: Stores
+) -> None:
+    async with api_from(few_taken_answers, "127.0.0.2") as prober, api_from(few_taken_answers, "127.0.0.3") as other:
+        await other.sign_up("alice")
+        probes = [("alice", "new1@example.com"), ("new2", "alice@example.com"), ("alice", "new3@example.com")]
+        assert len(probes) == TAKEN_ANSWERS
+        for username, email in probes:
+            assert codes(await sign_up(prober, username, email=email))[0][0] in ("USERNAME_TAKEN", "EMAIL_TAKEN")
+
+        limited = await sign_up(prober, "alice", email="new4@example.com")
+        assert codes(limited) == [("RATE_LIMITED", None)]
+        assert limited["user"] is None
+        assert limited["accessToken"] is None
+        # A free name is refused as well: otherwise RATE_LIMITED itself would mean "taken".
+        assert codes(await sign_up(prober, "carol")) == [("RATE_LIMITED", None)]
+        # Input problems are still reported: they reveal nothing about other accounts.
+        assert codes(await sign_up(prober, "carol", email="nope")) == [("INVALID_EMAIL", "email")]
+        # The limit is the address's: another address is still told, and can sign up.
+        assert codes(await sign_up(other, "alice", email="new5@example.com")) == [("USERNAME_TAKEN", "username")]
+        assert (await sign_up(other, "carol"))["errors"] == []
+
+
 @pytest.mark.parametrize(
     "username",
     ["a" * 31, "a b", "ALICE!", "alice!", ".alice", "alice.", "al..ice", "", "   ", "al-ice", "ålice", "al@ice"],
@@ -251,37 +296,44 @@ async def test_wrong_password_and_unknown_user_look_the_same(api: Api) -> None:
         assert payload["user"] is None
 
 
-async def test_log_in_is_rate_limited_per_account(api: Api) -> None:
+async def test_log_in_backs_off_per_account_and_address(api: Api, live_server: LiveServer, settings: Settings) -> None:
     await api.sign_up("alice")
     await api.sign_up("bob")
 
-    for _ in range(10):
+    for _ in range(settings.login_attempts_per_account_address):
         assert codes(await log_in(api, "alice", "not-the-password")) == [("INVALID_CREDENTIALS", "password")]
     limited = await log_in(api, "alice", PASSWORD)
 
     assert [error["code"] for error in limited["errors"]] == ["RATE_LIMITED"]
     assert limited["accessToken"] is None
     assert limited["user"] is None
-    # Another account is not affected.
+    # Another account from the same address is not affected, nor alice from another address.
     assert (await log_in(api, "bob"))["errors"] == []
+    async with api_from(live_server, "127.0.0.2") as elsewhere:
+        assert (await log_in(elsewhere, "alice"))["errors"] == []
 
 
-async def test_successful_log_in_resets_the_attempt_count(api: Api) -> None:
+async def test_successful_log_in_resets_the_attempt_count(api: Api, settings: Settings) -> None:
     await api.sign_up("alice")
+    below_the_limit = settings.login_attempts_per_account_address - 1
+    # Without the reset, the failures on both sides of the success would add up to a back-off.
+    assert 2 * below_the_limit >= settings.login_attempts_per_account_address
 
-    for _ in range(9):
+    for _ in range(below_the_limit):
         assert codes(await log_in(api, "alice", "not-the-password")) == [("INVALID_CREDENTIALS", "password")]
     assert (await log_in(api, "alice"))["errors"] == []
-    for _ in range(9):
+    for _ in range(below_the_limit):
         assert codes(await log_in(api, "alice", "not-the-password")) == [("INVALID_CREDENTIALS", "password")]
 
     assert (await log_in(api, "alice"))["errors"] == []
 
 
-async def test_rate_limit_counts_every_way_of_naming_the_account(api: Api) -> None:
+async def test_rate_limit_counts_every_way_of_naming_the_account(api: Api, settings: Settings) -> None:
     await api.sign_up("alice")
+    names = ["alice", "alice@example.com"]
 
-    for login in ["alice", "alice@example.com"] * 5:
+    for attempt in range(settings.login_attempts_per_account_address):
+        login = names[attempt % len(names)]
         assert codes(await log_in(api, login, "not-the-password")) == [("INVALID_CREDENTIALS", "password")]
     limited = await log_in(api, "alice", PASSWORD)
 
