@@ -17,13 +17,15 @@ ROOT = Path(__file__).resolve().parent
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from web.proxies import proxy_options
+
     settings = get_settings()
     uvicorn.run(
         "app:create_app",
         factory=True,
         host=args.host or settings.host,
         port=args.port or settings.port,
-        proxy_headers=True,
+        **proxy_options(settings),
         workers=args.processes or settings.api_processes,
         log_level=settings.log_level.lower(),
         ws="websockets-sansio",
