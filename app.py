@@ -25,7 +25,7 @@ from web.health import healthz, readyz
 from web.logs import configure_logging
 from web.media import media_routes
 from web.metrics import HttpMetrics, metrics_endpoint
-from web.middleware import RequestId
+from web.middleware import LastResort, RequestId
 
 log = logging.getLogger("shutter.app")
 
@@ -77,4 +77,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
     ]
     if settings.storage_backend == "local":
         routes += media_routes()
-    return Starlette(routes=routes, middleware=[Middleware(RequestId), Middleware(HttpMetrics)], lifespan=lifespan)
+    # LastResort inside HttpMetrics, so what it answers is counted as the 500 it is.
+    middleware = [Middleware(RequestId), Middleware(HttpMetrics), Middleware(LastResort)]
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Final, TypeVar
 
@@ -49,7 +50,20 @@ def peek_many(loader: DataLoader[K, V], keys: Iterable[K]) -> list[V] | NotLoade
     return found
 
 
-class QueryLoader(DataLoader[K, V]):
+class Loader(DataLoader[K, V]):
+    """A DataLoader whose waiters cannot cancel one another.
+
+    Every caller of ``load(key)`` would otherwise await the one cached future of that key,
+    and cancelling any of them (graphql-core cancels a failed field's siblings, a deadline
+    cancels the lot) cancels the future itself: the other waiters would then get
+    CancelledError, which no GraphQL layer catches. Each caller awaits a shield of its own.
+    """
+
+    def load(self, key: K) -> Awaitable[V]:
+        return asyncio.shield(super().load(key))
+
+
+class QueryLoader(Loader[K, V]):
     """Results come back in key order; keys the query does not return get ``default``."""
 
     def __init__(

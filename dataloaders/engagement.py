@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry.dataloader import DataLoader
 
-from dataloaders.base import QueryLoader
+from dataloaders.base import Loader, QueryLoader
 from db import saves as save_queries
 from services import insights, metrics, views
 from services.insights import Insights
 from services.stores import Stores
 
 
-class ViewCountByPostIdLoader(DataLoader[int, int]):
+class ViewCountByPostIdLoader(Loader[int, int]):
     """Folded views from PostgreSQL plus those still in Redis: one round trip to each."""
 
     def __init__(self, stores: Stores) -> None:
@@ -35,7 +34,7 @@ class ViewerHasSavedByPostIdLoader(QueryLoader[int, bool]):
         super().__init__(stores, query, False)
 
 
-class InsightsByPostIdLoader(DataLoader[int, Insights | None]):
+class InsightsByPostIdLoader(Loader[int, Insights | None]):
     """Keys are posts the viewer wrote; the caller checks that first."""
 
     def __init__(self, stores: Stores) -> None:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from strawberry.dataloader import DataLoader
-
+from dataloaders.base import Loader
 from graph import social as graph_social
 from graph.social import Relationship
 from services import follow_counts, metrics
@@ -11,7 +10,7 @@ from services.privacy import NO_RELATIONSHIP
 from services.stores import Stores
 
 
-class RelationshipByUserIdLoader(DataLoader[int, Relationship]):
+class RelationshipByUserIdLoader(Loader[int, Relationship]):
     """Keys are other users' ids; the viewer is fixed for the request."""
 
     def __init__(self, stores: Stores, viewer_id: int | None) -> None:
@@ -29,7 +28,7 @@ class RelationshipByUserIdLoader(DataLoader[int, Relationship]):
         return [found.get(uid, NO_RELATIONSHIP) for uid in ids]
 
 
-class FollowCountsByUserIdLoader(DataLoader[int, tuple[int, int]]):
+class FollowCountsByUserIdLoader(Loader[int, tuple[int, int]]):
     """(followers, following) per user id."""
 
     def __init__(self, stores: Stores) -> None:
@@ -42,7 +41,7 @@ class FollowCountsByUserIdLoader(DataLoader[int, tuple[int, int]]):
         return [counts[uid] for uid in ids]
 
 
-class HiddenByUserIdLoader(DataLoader[int, bool]):
+class HiddenByUserIdLoader(Loader[int, bool]):
     """Whether a block stands between the viewer and each user. A page that already knows
     the viewer's blocks (the feed caches them) says so, and then no graph call is made."""
 

@@ -16,6 +16,8 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext
 
+from schema.budget import OperationBudget
+from schema.deadline import DeadlineExecutor
 from schema.extensions import ErrorShaping
 from schema.media import Media
 from schema.notifications import Notification
@@ -52,6 +54,7 @@ def build_schema(settings: Settings) -> ShutterSchema:
         lambda: AddValidationRules(guards),
         lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
         ErrorShaping,
+        lambda: OperationBudget(settings=settings),
     ]
     provider = tracer_provider(settings)
     if provider is not None:
@@ -62,4 +65,5 @@ def build_schema(settings: Settings) -> ShutterSchema:
         subscription=Subscription,
         types=[User, Post, Comment, Media, Notification],
         extensions=extensions,
+        execution_context_class=DeadlineExecutor,
     )

@@ -29,6 +29,8 @@ class Context:
     live: LiveHub | None = None
     # Sign-ins revoked before their tokens expire, as this process knows them.
     revoked: RevokedFamilies | None = None
+    # The operation's static cost (schema/cost.py), once worked out.
+    cost: int | None = None
     _loaders: Loaders | None = field(default=None, repr=False)
     _claims: AccessClaims | None = field(default=None, repr=False)
     _auth_checked: bool = field(default=False, repr=False)

@@ -8,8 +8,8 @@ import binascii
 import re
 
 import strawberry
-from strawberry.dataloader import DataLoader
 
+from dataloaders.base import Loader
 from db.search import Viewpoint
 from schema.context import Context
 from schema.posts import Post
@@ -68,7 +68,7 @@ def user_connection(request: PageRequest, hits: list[UserHit]) -> Connection[Use
     )
 
 
-class HashtagPostCountLoader(DataLoader[str, int]):
+class HashtagPostCountLoader(Loader[str, int]):
     """Posts per tag the viewer may see; one per result list, so a list of hashtags costs
     one count query however long it is."""
 

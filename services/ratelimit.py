@@ -65,10 +65,10 @@ async def reset(redis: Redis, key: str) -> None:
 
 
 async def take(redis: Redis, key: str, *, burst: int, per_second: float, cost: int = 1) -> Taken:
-    """Take ``cost`` tokens from the bucket ``key``; a cost above ``burst`` is charged as
-    ``burst`` (a bucket could never hold it)."""
-    cost = max(0, min(cost, burst))
-    taken, wait_ms, left = await redis.eval(_TAKE, 1, BUCKET_PREFIX + key, burst, repr(per_second), cost)  # type: ignore[misc]
+    """Take ``cost`` tokens from the bucket ``key``; a cost above ``burst`` is never allowed."""
+    # EVAL rather than EVALSHA: always one round trip (the server keeps the compiled script
+    # by its hash either way), where EVALSHA costs two whenever the server lost its scripts.
+    taken, wait_ms, left = await redis.eval(_TAKE, 1, BUCKET_PREFIX + key, burst, repr(per_second), cost)
     allowed = bool(int(taken))
     return Taken(allowed, 0 if allowed else max(1, math.ceil(int(wait_ms) / 1000)), int(left))
 

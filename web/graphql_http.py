@@ -24,9 +24,12 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from schema import ShutterSchema
+from schema.budget import RATE_LIMITED
 from schema.context import Context
+from schema.deadline import TIMEOUT
 from schema.extensions import shape_error
 from services.stores import Stores
+from web import jsonbody
 from web.negotiation import GRAPHQL_RESPONSE, JSON, prefers_html, response_type
 
 ALLOW = "GET, POST"
@@ -71,7 +74,9 @@ def _json_parameter(value: str | None, name: str) -> Any:
     if value is None:
         return None
     try:
-        return json.loads(value)
+        return jsonbody.load(value)
+    except jsonbody.TooDeep as error:
+        raise RequestError(f"The '{name}' parameter: {error}") from None
     except ValueError:
         raise RequestError(f"The '{name}' parameter must be JSON.") from None
 
@@ -95,9 +100,14 @@ async def _read_post(request: Request, max_bytes: int) -> GraphQLRequest:
     if not body:
         raise RequestError("The request has no body.")
     try:
-        raw = json.loads(body.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
+        raw = jsonbody.load(body.decode("utf-8"))
+    except jsonbody.TooDeep as error:
+        raise RequestError(str(error)) from None
+    except ValueError:  # UnicodeDecodeError included
         raise RequestError("The request body is not valid JSON.") from None
+    if isinstance(raw, list):
+        # Batches would multiply one request's cost past every per-operation bound.
+        raise RequestError("Batched operations are not accepted: send one operation per request.")
     return parse_parameters(raw)
 
 
@@ -218,7 +228,8 @@ class GraphQLHTTP:
         except MissingQueryError as error:
             raise RequestError("The 'query' parameter is empty.") from error
         body: dict[str, Any] = {}
-        request_error = _is_request_error(result)
+        codes = {(error.extensions or {}).get("code") for error in result.errors or ()}
+        request_error = _is_request_error(result) and TIMEOUT not in codes
         if not request_error:
             body["data"] = result.data
         if result.errors:
@@ -226,7 +237,15 @@ class GraphQLHTTP:
         if result.extensions:
             body["extensions"] = result.extensions
         status = 400 if request_error and media == GRAPHQL_RESPONSE else 200
-        return _respond(body, media, status)
+        headers: dict[str, str] = {}
+        if RATE_LIMITED in codes and request_error:
+            # Refused before execution: the one status every HTTP client and proxy understands.
+            status = 429
+            waits = [int((e.extensions or {}).get("retryAfter", 1)) for e in result.errors or ()]
+            headers["retry-after"] = str(max(waits, default=1))
+        elif TIMEOUT in codes and result.data is None and media == GRAPHQL_RESPONSE:
+            status = 504
+        return _respond(body, media, status, headers)
 
 
 def _format(error: GraphQLError, request_id: str) -> dict[str, Any]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -15,6 +17,7 @@ from devstack import free_port
 from services.stores import Stores
 from settings import Settings
 from tests.e2e.client import Api
+from web.proxies import proxy_options
 
 
 class LiveServer:
@@ -29,6 +32,7 @@ class LiveServer:
             lifespan="on",
             log_level="warning",
             ws="websockets-sansio",
+            **proxy_options(settings),
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="live-server", daemon=True)
@@ -69,3 +73,29 @@ async def api(live_server: LiveServer, stores: Stores) -> AsyncIterator[Api]:
     """A client of the live server; depends on `stores` so every test starts empty."""
     async with httpx.AsyncClient(base_url=live_server.url, timeout=30) as http:
         yield Api(http, live_server.ws_url)
+
+
+ServerWith = Callable[..., LiveServer]
+
+
+@contextlib.contextmanager
+def live_server_with(settings: Settings, **overrides: Any) -> Iterator[LiveServer]:
+    """A live server of its own whose settings differ from the session's by ``overrides``."""
+    server = LiveServer(settings.model_copy(update=overrides))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def server_with(settings: Settings, stores: Stores) -> Iterator[ServerWith]:
+    """Starts a server of its own with some settings changed (``server_with(max_query_cost=10)``);
+    stopped when the test ends. Depends on `stores` so the test starts empty."""
+    with contextlib.ExitStack() as servers:
+        yield lambda **changes: servers.enter_context(live_server_with(settings, **changes))
+
+
+def api_of(server: LiveServer, http: httpx.AsyncClient) -> Api:
+    return Api(http, server.ws_url)
