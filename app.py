@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await revocations.start()
         view_buffer = ViewBuffer(stores.redis, settings)
         await view_buffer.start()
-        log.info("serving", extra={"graphiql": settings.graphiql})
+        log.info("serving", extra={"graphiql": settings.graphiql_enabled, "env": settings.env})
         # Everything made so far (the schema, modules, clients) lives as long as the
         # process: set it aside, so the collector's full passes skip it while serving.
         gc.collect()

@@ -1,4 +1,5 @@
-"""The `shutter` command: dev, serve, worker, migrate, seed, bench, export-schema."""
+"""The `shutter` command: dev, serve, worker, migrate, seed, bench, users, trusted-documents,
+export-schema."""
 
 from __future__ import annotations
 
@@ -174,6 +175,20 @@ def _export_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _trusted_documents(args: argparse.Namespace) -> int:
+    """Write the trusted-documents file for a client's operations: one document a file, sent
+    by the client exactly as it is written there."""
+    from services.persisted import manifest
+
+    documents = [Path(name).read_text(encoding="utf-8") for name in args.documents]
+    text = json.dumps(manifest(documents), indent=2, sort_keys=True) + "\n"
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+    return 0
+
+
 def _dev(args: argparse.Namespace) -> int:
     from devstack.dev import run_dev
 
@@ -252,6 +267,12 @@ def parser() -> argparse.ArgumentParser:
     set_role.add_argument("username")
     set_role.add_argument("role", choices=["USER", "MODERATOR", "ADMIN"])
     set_role.set_defaults(run=_set_role)
+    trusted = commands.add_parser(
+        "trusted-documents", help="write a SHUTTER_TRUSTED_DOCUMENTS file (sha256 -> document) from .graphql files"
+    )
+    trusted.add_argument("documents", nargs="+", help="one operation document a file, as the client sends it")
+    trusted.add_argument("--output", default="-", help="where to write it (default: standard output)")
+    trusted.set_defaults(run=_trusted_documents)
     export = commands.add_parser("export-schema", help="print the SDL")
     export.add_argument("--output", default=str(ROOT / "schema.graphql"))
     export.set_defaults(run=_export_schema)

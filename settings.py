@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     persisted_queries: bool = True
     persisted_query_max_bytes: int = Field(default=100_000, ge=1)
     persisted_query_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=1)
+    # Shared caches (a CDN) may keep an anonymous hash-only GET's answer this long; 0: never.
+    persisted_query_cache_seconds: int = Field(default=30, ge=0)
     # A JSON file of {sha256: document}: when set, only these documents run.
     trusted_documents: Path | None = None
     # WebSocket bounds
@@ -190,6 +192,11 @@ class Settings(BaseSettings):
     def public_url(self) -> str:
         """The API's address as clients see it (local media URLs are signed under it)."""
         return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        """GraphiQL is a development tool: production serves it to no one."""
+        return self.graphiql and self.env != "production"
 
     @property
     def media_root(self) -> Path:

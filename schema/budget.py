@@ -20,7 +20,7 @@ from strawberry.extensions import SchemaExtension
 
 from schema.context import Context
 from schema.cost import assess
-from services import ratelimit, roles
+from services import ratelimit
 from services.errors import NotAuthenticated
 from settings import Settings
 
@@ -93,7 +93,7 @@ class OperationBudget(SchemaExtension):
         settings = self.settings
         assessment = assess(self.execution_context.schema._schema, settings, document, operation, variables)
         self.cost = context.cost = assessment.cost
-        if assessment.introspection and settings.env == "production" and not await self._staff(context):
+        if assessment.introspection and settings.env == "production" and not await context.viewer_is_staff():
             return refusal("Introspection is not available.", VALIDATION_FAILED, reason="INTROSPECTION_DISABLED")
         if assessment.cost > settings.max_query_cost:
             return refusal(
@@ -148,10 +148,6 @@ class OperationBudget(SchemaExtension):
             if not taken.allowed:
                 return _rate_limited(f"Too many of these actions ({setting}).", taken.retry_after_seconds)
         return None
-
-    async def _staff(self, context: Context) -> bool:
-        viewer = _viewer(context)
-        return viewer is not None and roles.is_staff(await context.loaders.user_by_id.load(viewer))
 
 
 def _rate_limited(message: str, retry_after: int) -> GraphQLError:

@@ -9,6 +9,7 @@ from typing import Any
 from starlette.requests import HTTPConnection, Request
 
 from dataloaders import Loaders
+from services import roles
 from services.errors import NotAuthenticated
 from services.live import LiveHub
 from services.revocations import RevokedFamilies
@@ -31,6 +32,8 @@ class Context:
     revoked: RevokedFamilies | None = None
     # The operation's static cost (schema/cost.py), once worked out.
     cost: int | None = None
+    # Whether the document is one of the server's trusted documents (SHUTTER_TRUSTED_DOCUMENTS).
+    trusted_document: bool = False
     _loaders: Loaders | None = field(default=None, repr=False)
     _claims: AccessClaims | None = field(default=None, repr=False)
     _auth_checked: bool = field(default=False, repr=False)
@@ -89,6 +92,14 @@ class Context:
 
     def require_viewer(self) -> int:
         return self.require_claims().user_id
+
+    async def viewer_is_staff(self) -> bool:
+        """Whether the viewer moderates; a bad token counts as nobody."""
+        try:
+            viewer = self.viewer_id
+        except NotAuthenticated:
+            return False
+        return viewer is not None and roles.is_staff(await self.loaders.user_by_id.load(viewer))
 
     @property
     def loaders(self) -> Loaders:

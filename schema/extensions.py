@@ -8,10 +8,11 @@ transport: HTTP results after the operation, streamed (WebSocket) results as the
 from __future__ import annotations
 
 import logging
+import re
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
-from graphql import GraphQLError, GraphQLSyntaxError, OperationDefinitionNode
+from graphql import FieldNode, GraphQLError, GraphQLSyntaxError, OperationDefinitionNode, get_operation_ast
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, InterfaceError
@@ -21,7 +22,7 @@ from strawberry.types.execution import ExecutionResult
 
 from graph import GraphUnavailable
 from schema.context import Context
-from services import metrics
+from services import metrics, persisted
 from services.errors import DomainError, NotAuthenticated, StoreUnavailable
 from storage import StorageError
 
@@ -119,6 +120,16 @@ def shape_error(error: GraphQLError, request_id: str, *, executing: bool = False
     return GraphQLError(message, nodes=error.nodes, path=error.path, extensions={**extensions, "code": code})
 
 
+SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
+def without_suggestion(error: GraphQLError) -> GraphQLError:
+    message = SUGGESTION.sub("", error.message)
+    if message == error.message:
+        return error
+    return GraphQLError(message, nodes=error.nodes, path=error.path, extensions=error.extensions)
+
+
 AMBIGUOUS = "Must provide operation name if query contains multiple operations."
 
 
@@ -157,7 +168,7 @@ class ErrorShaping(SchemaExtension):
             request_id = self._request_id()
             result.errors = [shape_error(e, request_id, executing=self.executing) for e in result.errors]
 
-    def on_operation(self) -> Iterator[None]:
+    async def on_operation(self) -> AsyncIterator[None]:
         execution = self.execution_context
         context = execution.context
         if isinstance(context, Context):
@@ -166,12 +177,27 @@ class ErrorShaping(SchemaExtension):
         yield
         result: ExecutionResult | None = execution.result  # type: ignore[assignment]
         self._shape(result)
+        await self._hide_suggestions(result)
         self._measure(time.perf_counter() - started, result)
+
+    async def _hide_suggestions(self, result: ExecutionResult | None) -> None:
+        """In production, "Did you mean ...?" would map the schema for those who may not
+        introspect it: staff alone keep the hints."""
+        context = self.execution_context.context
+        if result is None or not result.errors or not isinstance(context, Context):
+            return
+        if context.stores.settings.env != "production":
+            return
+        if not any(SUGGESTION.search(error.message) for error in result.errors):
+            return
+        if await context.viewer_is_staff():
+            return
+        result.errors = [without_suggestion(error) for error in result.errors]
 
     def _measure(self, seconds: float, result: ExecutionResult | None) -> None:
         """Latency by operation name, errors by code, and one log line per operation."""
         execution = self.execution_context
-        name = metrics.operation_label(execution.operation_name)
+        name = self._label()
         try:
             kind = execution.operation_type.value
         except RuntimeError:  # the document never parsed or named no operation
@@ -190,12 +216,40 @@ class ErrorShaping(SchemaExtension):
                 "operation_type": kind,
                 "duration_ms": round(seconds * 1000, 2),
                 "error_codes": codes,
+                "cost": getattr(execution.context, "cost", None),
             },
         )
+
+    def _label(self) -> str:
+        """The operation's metrics label from a bounded set: the names of the server's trusted
+        documents, else the schema's root field the operation starts with (clients choose
+        operation names freely, so those are no label of their own)."""
+        execution = self.execution_context
+        context = execution.context
+        if isinstance(context, Context) and context.trusted_document:
+            return metrics.operation_label(execution.operation_name)
+        document = execution.graphql_document
+        operation = get_operation_ast(document, execution.operation_name) if document is not None else None
+        root = execution.schema._schema.get_root_type(operation.operation) if operation is not None else None
+        if operation is None or root is None:
+            return "unknown"
+        for selection in operation.selection_set.selections:
+            if isinstance(selection, FieldNode) and selection.name.value in root.fields:
+                return f"{operation.operation.value}.{selection.name.value}"
+        return "unknown"
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
+        request = context.context
+        if isinstance(request, Context) and context.query is not None:
+            settings = request.stores.settings
+            if not persisted.is_trusted(settings, context.query):
+                code, message = persisted.NOT_IN_LIST
+                context.pre_execution_errors = [GraphQLError(message, extensions={"code": code})]
+                yield
+                return
+            request.trusted_document = settings.trusted_documents is not None
         for name, value in (context.variables or {}).items():
             if (where := invalid_text_at(value, name)) is not None:
                 message = f"Variable '${where}' holds text that is not valid Unicode (an unpaired surrogate)."

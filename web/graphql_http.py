@@ -28,7 +28,9 @@ from schema.budget import RATE_LIMITED
 from schema.context import Context
 from schema.deadline import TIMEOUT
 from schema.extensions import shape_error
+from services import persisted
 from services.stores import Stores
+from settings import Settings
 from web import jsonbody
 from web.negotiation import GRAPHQL_RESPONSE, JSON, prefers_html, response_type
 
@@ -48,7 +50,7 @@ class RequestError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class GraphQLRequest:
-    query: str
+    query: str | None  # None only where extensions.persistedQuery names the document
     operation_name: str | None
     variables: dict[str, Any] | None
     extensions: dict[str, Any] | None
@@ -59,7 +61,8 @@ def parse_parameters(raw: Any) -> GraphQLRequest:
     if not isinstance(raw, dict):
         raise RequestError("The request body must be a JSON object.")
     query = raw.get("query")
-    if not isinstance(query, str):
+    persisted_only = query is None and isinstance(raw.get("extensions"), dict) and "persistedQuery" in raw["extensions"]
+    if not isinstance(query, str) and not persisted_only:
         raise RequestError("The 'query' parameter must be a string.")
     operation_name = raw.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
@@ -147,7 +150,7 @@ def _respond(body: dict[str, Any], media: str, status: int, headers: dict[str, s
         encode(body),
         status_code=status,
         media_type=media,
-        headers={"cache-control": "no-store", "vary": "Accept", **(headers or {})},
+        headers={"cache-control": "no-store", "vary": "Accept, Authorization", **(headers or {})},
     )
 
 
@@ -169,7 +172,7 @@ class GraphQLHTTP:
         stores: Stores = request.state.stores
         settings = stores.settings
         accept = request.headers.get("accept")
-        if request.method == "GET" and settings.graphiql and prefers_html(accept):
+        if request.method == "GET" and settings.graphiql_enabled and prefers_html(accept):
             return HTMLResponse(get_graphql_ide_html(graphql_ide="graphiql"))
         media = response_type(accept)
         if media is None:
@@ -204,6 +207,10 @@ class GraphQLHTTP:
 
     async def _execute(self, request: Request, stores: Stores, params: GraphQLRequest, media: str) -> Response:
         allowed = {OperationType.QUERY} if request.method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
+        try:
+            document = await persisted.resolve(stores.redis, stores.settings, params.query, params.extensions)
+        except persisted.PersistedQueryError as error:
+            raise RequestError(error.message, error.code) from None
         context = Context(
             stores=stores,
             connection=request,
@@ -212,7 +219,7 @@ class GraphQLHTTP:
         )
         try:
             result = await self.schema.execute(
-                params.query,
+                document.query,
                 variable_values=params.variables,
                 context_value=context,
                 operation_name=params.operation_name,
@@ -245,7 +252,20 @@ class GraphQLHTTP:
             headers["retry-after"] = str(max(waits, default=1))
         elif TIMEOUT in codes and result.data is None and media == GRAPHQL_RESPONSE:
             status = 504
+        elif _cacheable(request, document, result, stores.settings):
+            headers["cache-control"] = f"public, max-age={stores.settings.persisted_query_cache_seconds}"
         return _respond(body, media, status, headers)
+
+
+def _cacheable(request: Request, document: persisted.Resolved, result: ExecutionResult, settings: Settings) -> bool:
+    """A hash-only GET that anyone would get the same answer to: shared caches may keep it."""
+    return (
+        request.method == "GET"
+        and document.hash_only
+        and settings.persisted_query_cache_seconds > 0
+        and "authorization" not in request.headers
+        and not result.errors
+    )
 
 
 def _format(error: GraphQLError, request_id: str) -> dict[str, Any]:
