@@ -3,8 +3,8 @@
 Every field that returns an object costs its weight (1 unless listed below; more where it
 reaches a store of its own for each parent); a scalar costs nothing unless it reaches a store
 (a count, a signed URL), since it comes with the row its parent loaded. A list multiplies
-what is selected under it by how many items it may hold: a connection's ``edges`` by its
-``first`` (or the default page size), a list with a ``first`` argument by that, and any other
+what is selected under it by how many items it may hold: a connection's ``edges`` (each item
+1 besides) by its ``first`` (or the default page size), a list with a ``first`` argument by that, and any other
 list by the bound declared here. Fragments count where they are spread; where an abstract
 type's fragments differ by concrete type, the dearest counts.
 
@@ -43,6 +43,7 @@ from settings import Settings
 
 DEFAULT_WEIGHT = 1
 LEAF_WEIGHT = 0
+ITEM_WEIGHT = 1  # each item of a connection's page
 # A connection reads its own page from a store for every parent it hangs under.
 CONNECTION_WEIGHT = 10
 CONNECTION_SUFFIX = "Connection"
@@ -206,7 +207,9 @@ class CostAnalysis:
                 if field is None or selection.selection_set is None:
                     continue
                 item_type = cast(GraphQLCompositeType, get_named_type(field.type))
-                total += DEFAULT_WEIGHT + items * self._selection_cost(selection.selection_set, item_type)
+                # Each item is a row read, whatever is asked of it.
+                item = ITEM_WEIGHT + self._selection_cost(selection.selection_set, item_type)
+                total += DEFAULT_WEIGHT + items * item
             elif isinstance(selection, FieldNode):
                 total += self._field_cost(selection, connection)
             else:

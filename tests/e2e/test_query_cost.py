@@ -157,7 +157,7 @@ async def test_an_operation_past_its_deadline_answers_json(api: Api, server_with
 
 
 async def test_anonymous_traffic_spends_its_address_bucket_and_it_refills(server_with: ServerWith) -> None:
-    # A bucket of 40 that refills 20 a second; a user lookup with followers costs 13.
+    # A bucket of 40 that refills 20 a second; a user lookup with two followers costs 15.
     server = server_with(rate_limit_address_burst=40, rate_limit_address_per_second=20.0)
     query = '{ user(username: "nobody") { followers(first: 2) { edges { cursor } } } }'
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
@@ -175,7 +175,7 @@ async def test_anonymous_traffic_spends_its_address_bucket_and_it_refills(server
 
 
 async def test_a_signed_in_user_has_a_bucket_of_their_own(server_with: ServerWith) -> None:
-    # Each look at the viewer's followers costs 13: one fits in 20, two do not.
+    # Each look at the viewer's followers costs 14: one fits in 20, two do not.
     server = server_with(rate_limit_user_burst=20, rate_limit_user_per_second=1.0)
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
         api = api_of(server, http)
