@@ -23,7 +23,7 @@ from strawberry.types.execution import ExecutionResult
 from graph import GraphUnavailable
 from schema.context import Context
 from services import metrics, persisted
-from services.errors import DomainError, NotAuthenticated, StoreUnavailable
+from services.errors import DomainError, ErrorCode, NotAuthenticated, StoreUnavailable
 from storage import StorageError
 
 log = logging.getLogger("shutter.graphql")
@@ -78,6 +78,20 @@ def _request_error_code(error: GraphQLError, executing: bool) -> str:
     return BAD_USER_INPUT if executing else VALIDATION_FAILED
 
 
+FORBIDDEN = "FORBIDDEN"
+# Domain codes that are no fault in the arguments: they keep a standard code of their own.
+_NOT_INPUT = {ErrorCode.FORBIDDEN: FORBIDDEN, ErrorCode.NOT_ALLOWED: FORBIDDEN, ErrorCode.RATE_LIMITED: "RATE_LIMITED"}
+
+
+def top_level_code(code: ErrorCode) -> tuple[str, str | None]:
+    """The Apollo-standard code a domain failure answers with as a top-level error, and
+    Shutter's own code beside it as the reason. (Payload errors keep Shutter's codes.)"""
+    standard = _NOT_INPUT.get(code)
+    if standard is None:
+        return BAD_USER_INPUT, code.value
+    return standard, None if standard == code.value else code.value
+
+
 def shape_error(error: GraphQLError, request_id: str, *, executing: bool = False) -> GraphQLError:
     """The error as a client should see it."""
     original = error.original_error
@@ -91,7 +105,9 @@ def shape_error(error: GraphQLError, request_id: str, *, executing: bool = False
     if isinstance(original, NotAuthenticated):
         code = UNAUTHENTICATED
     elif isinstance(original, DomainError):
-        code = original.code.value
+        code, reason = top_level_code(original.code)
+        if reason is not None:
+            extensions["reason"] = reason
         message = original.message
         if original.field:
             extensions["field"] = original.field
@@ -101,6 +117,7 @@ def shape_error(error: GraphQLError, request_id: str, *, executing: bool = False
         return GraphQLError(inner.message, nodes=error.nodes, path=error.path, extensions=inner.extensions)
     elif _text_postgres_refused(original):
         code = BAD_USER_INPUT
+        extensions["reason"] = ErrorCode.INVALID_INPUT.value
         message = "Text cannot hold a NUL character (\\u0000)."
     elif (store := _store_of(original)) is not None:
         code = SERVICE_UNAVAILABLE

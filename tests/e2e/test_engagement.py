@@ -23,11 +23,13 @@ from tests.e2e.posting import (
 LIKES = "query($id: ID!) { post(id: $id) { likeCount viewerHasLiked } }"
 LIKERS = """query($id: ID!, $first: Int, $after: String) { post(id: $id) {
   likers(first: $first, after: $after) { edges { node { username } } pageInfo { hasNextPage endCursor } } } }"""
+# A hundred comments, each with up to twenty replies: a hundred replies under each of a hundred
+# comments would cost more than SHUTTER_MAX_QUERY_COST allows.
 THREAD = """query($id: ID!) { post(id: $id) {
   commentCount
   previewComments { id }
   comments(first: 100) { edges { node { id text replyCount author { username }
-    replies(first: 100) { edges { node { id text } } } } } }
+    replies(first: 20) { edges { node { id text } } } } } }
 } }"""
 EDITABLE = """query($id: ID!) { post(id: $id) { caption hashtags editedAt media { id altText } } }"""
 EDIT = """mutation($input: EditPostInput!) { editPost(input: $input) {

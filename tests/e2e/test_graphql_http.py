@@ -296,7 +296,7 @@ async def test_ambiguous_document_asks_for_an_operation_name(api: Api, accept: s
 @pytest.mark.parametrize(
     ("query", "token", "data", "code", "path"),
     [
-        ('{ node(id: "%%%") { id } }', None, {"node": None}, "INVALID_ID", ["node"]),
+        ('{ node(id: "%%%") { id } }', None, {"node": None}, "BAD_USER_INPUT", ["node"]),
         ("{ viewer { username } }", "not-a-token", {"viewer": None}, "UNAUTHENTICATED", ["viewer"]),
         ("{ followRequests { edges { cursor } } }", None, None, "UNAUTHENTICATED", ["followRequests"]),
     ],

@@ -120,7 +120,8 @@ async def test_first_out_of_bounds_is_invalid_input(api: Api, first: int) -> Non
     body = await api.post(FOLLOWERS % PAGE, {"u": "alice", "f": first})
     assert body["data"] == {"user": None}
     [error] = body["errors"]
-    assert error["extensions"]["code"] == "INVALID_INPUT"
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["extensions"]["reason"] == "INVALID_INPUT"
     assert error["extensions"]["field"] == "first"
     assert error["path"] == ["user", "followers"]
 
@@ -137,7 +138,8 @@ async def test_first_out_of_bounds_on_the_viewers_own_lists(api: Api) -> None:
     for field in ("followRequests", "blockedUsers"):
         body = await api.post(f"{{ {field}(first: 101) {{ edges {{ cursor }} }} }}", token=alice.token)
         assert body["data"] is None
-        assert codes_of(body) == ["INVALID_INPUT"]
+        assert codes_of(body) == ["BAD_USER_INPUT"]
+        assert [error["extensions"]["reason"] for error in body["errors"]] == ["INVALID_INPUT"]
 
 
 def _b64(raw: str | bytes) -> str:
@@ -176,7 +178,8 @@ async def test_bad_after_cursor_is_invalid_cursor(api: Api, after: str) -> None:
     body = await api.post(FOLLOWERS % PAGE, {"u": "alice", "f": 5, "a": after})
     assert body["data"] == {"user": None}
     [error] = body["errors"]
-    assert error["extensions"]["code"] == "INVALID_CURSOR", error
+    assert error["extensions"]["code"] == "BAD_USER_INPUT", error
+    assert error["extensions"]["reason"] == "INVALID_CURSOR", error
     assert error["extensions"]["field"] == "after"
 
 
@@ -226,7 +229,8 @@ async def test_bad_node_id_is_invalid_id(api: Api, node_id: str) -> None:
     body = await api.post("query($id: ID!) { node(id: $id) { id } }", {"id": node_id})
     assert body["data"] == {"node": None}
     [error] = body["errors"]
-    assert error["extensions"]["code"] == "INVALID_ID", error
+    assert error["extensions"]["code"] == "BAD_USER_INPUT", error
+    assert error["extensions"]["reason"] == "INVALID_ID", error
     assert error["path"] == ["node"]
 
 

@@ -214,7 +214,9 @@ async def test_node_with_a_malformed_id_is_invalid_id(api: Api, bad_id: str) -> 
 
     body = await api.post(NODE, {"id": bad_id}, token=alice.token)
 
-    assert [error["extensions"]["code"] for error in body["errors"]] == ["INVALID_ID"]
+    assert [(e["extensions"]["code"], e["extensions"]["reason"]) for e in body["errors"]] == [
+        ("BAD_USER_INPUT", "INVALID_ID")
+    ]
     assert body["errors"][0]["path"] == ["node"]
     assert body["data"] == {"node": None}
 

@@ -120,7 +120,14 @@ async def test_search_pages_follow_their_cursors(api: Api, worker: dramatiq.Work
 
 
 def codes(body: dict[str, Any]) -> list[tuple[str, str | None]]:
-    return [(error["extensions"]["code"], error["extensions"].get("field")) for error in body["errors"]]
+    """(code, field) of each error; for bad arguments, the reason beside BAD_USER_INPUT."""
+    found = []
+    for error in body["errors"]:
+        extensions = error["extensions"]
+        if "reason" in extensions:
+            assert extensions["code"] == "BAD_USER_INPUT", error
+        found.append((extensions.get("reason", extensions["code"]), extensions.get("field")))
+    return found
 
 
 @pytest.mark.parametrize(

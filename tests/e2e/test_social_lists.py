@@ -93,7 +93,9 @@ async def test_first_out_of_range_is_invalid_input(api: Api, first: int) -> None
 
     body = await api.post(FOLLOWERS_PAGE, {"username": "alice", "first": first}, token=alice.token)
 
-    assert [error["extensions"]["code"] for error in body["errors"]] == ["INVALID_INPUT"]
+    assert [(e["extensions"]["code"], e["extensions"]["reason"]) for e in body["errors"]] == [
+        ("BAD_USER_INPUT", "INVALID_INPUT")
+    ]
     assert body["errors"][0]["path"] == ["user", "followers"]
 
 
@@ -115,7 +117,9 @@ async def test_garbage_cursor_is_invalid_cursor(api: Api, after: str) -> None:
 
     body = await api.post(FOLLOWERS_PAGE, {"username": "alice", "first": 3, "after": after}, token=alice.token)
 
-    assert [error["extensions"]["code"] for error in body["errors"]] == ["INVALID_CURSOR"]
+    assert [(e["extensions"]["code"], e["extensions"]["reason"]) for e in body["errors"]] == [
+        ("BAD_USER_INPUT", "INVALID_CURSOR")
+    ]
     assert body["errors"][0]["path"] == ["user", "followers"]
 
 

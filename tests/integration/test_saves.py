@@ -99,9 +99,11 @@ async def test_saved_posts_page_newest_save_first(stores: Stores) -> None:
     assert pages == 3
 
     bad = await execute(stores, fan, SAVED, first=2, after="not-a-cursor")
-    assert bad.errors and bad.errors[0].extensions["code"] == "INVALID_CURSOR"
+    assert bad.errors and bad.errors[0].extensions["reason"] == "INVALID_CURSOR"
+    assert bad.errors[0].extensions["code"] == "BAD_USER_INPUT"
     too_many = await execute(stores, fan, SAVED, first=101)
-    assert too_many.errors and too_many.errors[0].extensions["code"] == "INVALID_INPUT"
+    assert too_many.errors and too_many.errors[0].extensions["reason"] == "INVALID_INPUT"
+    assert too_many.errors[0].extensions["code"] == "BAD_USER_INPUT"
 
 
 async def test_a_saved_post_vanishes_when_the_saver_may_no_longer_see_it(stores: Stores) -> None:

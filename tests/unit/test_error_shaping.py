@@ -19,7 +19,7 @@ def _wrapped(original: Exception) -> GraphQLError:
 def test_codes_for_known_failures() -> None:
     assert shape_error(_wrapped(NotAuthenticated("x")), "r").extensions == {"code": "UNAUTHENTICATED"}
     shaped = shape_error(_wrapped(DomainError(ErrorCode.INVALID_CURSOR, "Not a valid cursor.", "after")), "r")
-    assert shaped.extensions == {"code": "INVALID_CURSOR", "field": "after"}
+    assert shaped.extensions == {"code": "BAD_USER_INPUT", "reason": "INVALID_CURSOR", "field": "after"}
     assert shaped.message == "Not a valid cursor."
     unavailable = shape_error(_wrapped(GraphUnavailable("down")), "r")
     assert unavailable.extensions == {"code": "SERVICE_UNAVAILABLE", "store": "graph"}
