@@ -27,6 +27,7 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host or settings.host,
         port=args.port or settings.port,
         **proxy_options(settings),
+        ws_max_size=settings.ws_max_message_bytes,  # refused before it is buffered
         workers=args.processes or settings.api_processes,
         log_level=settings.log_level.lower(),
         ws="websockets-sansio",

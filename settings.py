@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     password_hash_time_cost: int = 3
     password_hash_memory_kib: int = 65536
     password_hash_parallelism: int = 4
+    # Failures of one account across addresses after which any address backs off from its
+    # first failure (a slowdown, never a lock: an address that has not failed still gets in).
     login_attempts_per_account: int = 10
     login_attempts_per_address: int = 50
     login_attempts_window_seconds: int = 900

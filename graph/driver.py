@@ -130,7 +130,10 @@ class Graph:
         call = asyncio.ensure_future(self._bounded(attempt, deadline + self.timeout))
         self._calls.add(call)
         call.add_done_callback(self._finished)
-        return await asyncio.wait_for(asyncio.shield(call), max(deadline - time.monotonic(), 0.001))
+        # asyncio.timeout, not wait_for: on 3.11 wait_for loses a cancel that arrives just as the
+        # call finishes, and a cancelled operation would then run on.
+        async with asyncio.timeout(max(deadline - time.monotonic(), 0.001)):
+            return await asyncio.shield(call)
 
     @staticmethod
     async def _bounded(attempt: Callable[[], Awaitable[T]], hard_stop: float) -> T:

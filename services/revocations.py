@@ -6,6 +6,7 @@ families revoked within the last access-token lifetime in memory. PostgreSQL
 (``refresh_tokens.revoked_at``) is the record; whoever revokes announces it on a Redis
 channel so every process knows at once, and each process also reads the record again
 every ``SHUTTER_REVOCATION_POLL_SECONDS``, which covers announcements lost with Redis.
+Long-lived connections (WebSockets) of a sign-in watch its family and end as it is revoked.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import datetime as dt
 import json
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
@@ -41,11 +42,42 @@ class RevokedFamilies:
     def __init__(self, keep_seconds: float) -> None:
         self.keep_seconds = keep_seconds
         self._until: dict[str, float] = {}
+        # What to call when a family is revoked: the open connections of its sign-in.
+        self._watchers: dict[str, set[Callable[[], None]]] = {}
 
     def add(self, families: Iterable[str], now: float | None = None) -> None:
         until = (time.monotonic() if now is None else now) + self.keep_seconds
+        ended: list[Callable[[], None]] = []
         for family in families:
             self._until[family] = until
+            ended.extend(self._watchers.pop(family, ()))
+        for end in ended:
+            try:
+                end()
+            except Exception:  # one connection that fails to end must not keep the others open
+                log.warning("revoked sign-in: a connection did not end", exc_info=True)
+
+    def watch(self, family: str, end: Callable[[], None]) -> Callable[[], None]:
+        """Call ``end`` once, as soon as ``family`` is revoked (at once if it already is), so a
+        connection does not outlive its sign-in; returns the function that stops watching."""
+        if family in self._until:
+            end()
+            return lambda: None
+        self._watchers.setdefault(family, set()).add(end)
+
+        def unwatch() -> None:
+            watchers = self._watchers.get(family)
+            if watchers is not None:
+                watchers.discard(end)
+                if not watchers:
+                    del self._watchers[family]
+
+        return unwatch
+
+    @property
+    def watched(self) -> int:
+        """How many connections wait to be ended with their sign-in."""
+        return sum(len(watchers) for watchers in self._watchers.values())
 
     def prune(self, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now

@@ -11,7 +11,6 @@ file part mentioned in ``map``. Browsers send such forms cross-site unasked, hen
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +21,7 @@ from starlette.requests import Request
 from starlette.types import Message, Receive
 
 from settings import Settings
+from web import jsonbody
 from web.graphql_http import GraphQLRequest, RequestError, parse_parameters
 
 OPERATIONS = "operations"
@@ -117,7 +117,9 @@ def _slot(operations: dict[str, Any], path: str) -> tuple[Any, Any]:
 
 def _json_field(value: str, name: str) -> Any:
     try:
-        return json.loads(value)
+        return jsonbody.load(value)
+    except jsonbody.TooDeep as error:
+        raise RequestError(f"The '{name}' field: {error}") from None
     except ValueError:
         raise RequestError(f"The '{name}' field must be JSON.") from None
 

@@ -12,9 +12,9 @@ import pytest
 
 from services.stores import Stores
 from settings import Settings
-from tests.e2e.addresses import api_from, live_server_with
+from tests.e2e.addresses import api_from
 from tests.e2e.client import PASSWORD, Api
-from tests.e2e.conftest import LiveServer
+from tests.e2e.conftest import LiveServer, live_server_with
 
 AUTH_FIELDS = "accessToken accessTokenExpiresAt refreshToken user { id username email } errors { code field message }"
 SIGN_UP = f"mutation($input: SignUpInput!) {{ signUp(input: $input) {{ {AUTH_FIELDS} }} }}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import subprocess
 import sys
@@ -17,13 +18,14 @@ import httpx
 import pytest
 from strawberry import relay
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from devstack import free_port
 from schema.relay import parse_global_id
 from services import tokens
 from services.stores import Stores
 from settings import Settings
-from tests.e2e.client import Account, Api
+from tests.e2e.client import PASSWORD, Account, Api
 from tests.e2e.posting import like, unlike
 from tests.e2e.test_websocket import LEGACY_WS, TRANSPORT_WS, close_code, init, receive, send
 from tests.integration.feedkit import post
@@ -97,7 +99,9 @@ async def test_marking_read(api: Api, stores: Stores, worker: dramatiq.Worker) -
     [edge] = (await api.data(LIST, token=ann.token))["notifications"]["edges"]
     assert edge["node"] == {"kind": "LIKE", "actorCount": 1, "read": True}
     neither = await api.post("mutation { markNotificationsRead { marked } }", token=ann.token)
-    assert [e["extensions"]["code"] for e in neither["errors"]] == ["INVALID_INPUT"]
+    assert [(e["extensions"]["code"], e["extensions"]["reason"]) for e in neither["errors"]] == [
+        ("BAD_USER_INPUT", "INVALID_INPUT")
+    ]
 
 
 @pytest.mark.parametrize("kind", ["garbage", "expired"])
@@ -118,6 +122,51 @@ async def test_subscribing_anonymously_is_an_error(api: Api) -> None:
         message = await receive(ws)
     assert message["type"] == "error", message
     assert message["payload"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+LOG_OUT = "mutation { logOut { ok errors { code } } }"
+LOG_IN = "mutation($input: LogInInput!) { logIn(input: $input) { accessToken errors { code } } }"
+ENDED_WITHIN = 2.0
+
+
+async def _closed_within(ws: ClientConnection, seconds: float) -> int | None:
+    """The close code, which must come within ``seconds``; nothing else may arrive first."""
+    with contextlib.suppress(ConnectionClosed):
+        while True:
+            message = json.loads(await asyncio.wait_for(ws.recv(), seconds))
+            assert message.get("type") in ("ka", "complete", "connection_error"), message  # no event
+    await asyncio.wait_for(ws.wait_closed(), seconds)
+    return ws.close_code
+
+
+@pytest.mark.parametrize("protocol", [TRANSPORT_WS, LEGACY_WS])
+async def test_logging_out_closes_the_sign_ins_sockets_at_once(api: Api, protocol: str) -> None:
+    ann = await api.sign_up("ann")
+    other = (await api.data(LOG_IN, {"input": {"usernameOrEmail": "ann", "password": PASSWORD}}))["logIn"]
+    async with (
+        subscribed(api.ws_url, ann.token, protocol) as ending,
+        subscribed(api.ws_url, other["accessToken"], protocol) as staying,
+    ):
+        started = time.monotonic()
+        assert (await api.data(LOG_OUT, token=ann.token))["logOut"] == {"ok": True, "errors": []}
+        assert await _closed_within(ending, ENDED_WITHIN) == 4403
+        assert time.monotonic() - started < ENDED_WITHIN
+        # Another sign-in of the same account is not ended with it.
+        await send(
+            staying,
+            {"type": "ping"}
+            if protocol == TRANSPORT_WS
+            else {"type": "start", "id": "q", "payload": {"query": UNREAD}},
+        )
+        answer = await receive(staying)
+        assert answer["type"] == ("pong" if protocol == TRANSPORT_WS else "data"), answer
+
+
+async def test_a_sign_in_ended_elsewhere_closes_its_socket_here(api: Api, second_process: str) -> None:
+    ann = await api.sign_up("ann")
+    async with subscribed(second_process, ann.token) as ws:
+        await api.data(LOG_OUT, token=ann.token)  # served by the first process
+        assert await _closed_within(ws, ENDED_WITHIN) == 4403
 
 
 @pytest.fixture

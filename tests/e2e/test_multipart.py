@@ -89,8 +89,9 @@ def described(filename: str, content: bytes) -> str:
 def create_upload_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        # The handler reads only `stores.settings`; this schema touches no store.
-        yield {"stores": SimpleNamespace(settings=settings)}
+        # The handler reads `stores.settings`, and `stores.redis` only for a persisted query
+        # (none is sent here); this schema touches no store.
+        yield {"stores": SimpleNamespace(settings=settings, redis=None)}
 
     # ErrorShaping gives request errors the codes the product schema gives them.
     schema = ShutterSchema(query=Query, mutation=Mutation, extensions=[ErrorShaping])
@@ -310,10 +311,16 @@ MAP = {"0": ["variables.file"]}
 FILE = Part("0", b"data", "a.bin")
 
 BAD = "BAD_REQUEST"
+# Far deeper than Python's decoder can recurse: once a plain-text 500.
+DEEP = "[" * 5000 + "]" * 5000
+DEEP_VARIABLES = '{"query": "' + READ_FILE + '", "variables": {"file": null, "deep": ' + DEEP + "}}"
 MALFORMED: list[Any] = [
     pytest.param([*fields("{", MAP), FILE], BAD, "'operations'", id="operations-not-json"),
     pytest.param([*fields("", MAP), FILE], BAD, "'operations'", id="operations-empty"),
     pytest.param([*fields("null", MAP), FILE], BAD, "'operations'", id="operations-null"),
+    pytest.param([*fields(DEEP, MAP), FILE], BAD, "'operations'", id="operations-too-deep"),
+    pytest.param([*fields(DEEP_VARIABLES, MAP), FILE], BAD, "'operations'", id="variables-too-deep"),
+    pytest.param([*fields(OPERATIONS, DEEP), FILE], BAD, "'map'", id="map-too-deep"),
     pytest.param([*fields(OPERATIONS, "{"), FILE], BAD, "'map'", id="map-not-json"),
     pytest.param([*fields(OPERATIONS, ["variables.file"]), FILE], BAD, "'map'", id="map-list"),
     pytest.param([*fields(OPERATIONS, {"0": "variables.file"}), FILE], BAD, "'map'", id="map-path-not-list"),

@@ -106,6 +106,25 @@ def test_batched_operations_are_refused_by_name() -> None:
     assert info.value.code == "BAD_REQUEST"
 
 
+# Far deeper than Python's decoder can recurse; anything past jsonbody.MAX_DEPTH is refused too.
+DEEP = "[" * 5000 + "]" * 5000
+
+
+@pytest.mark.parametrize(
+    ("parse", "name"), [(parse_operations, "'operations'"), (parse_map, "'map'")], ids=["operations", "map"]
+)
+@pytest.mark.parametrize(
+    "text",
+    [DEEP, '{"query": "{ a }", "variables": {"v": ' + DEEP + "}}", '{"0": ' + "[" * 65 + "]" * 65 + "}"],
+    ids=["deep", "deep-inside", "just-past-the-bound"],
+)
+def test_deeply_nested_json_is_a_request_error(parse: Any, name: str, text: str) -> None:
+    with pytest.raises(RequestError, match=name) as info:
+        parse(text)
+    assert (info.value.code, info.value.status) == ("BAD_REQUEST", None)
+    assert "nested" in info.value.message
+
+
 def test_map_is_field_names_to_lists_of_paths() -> None:
     text = '{"0": ["variables.file"], "1": ["variables.files.0", "variables.files.1"]}'
     assert parse_map(text) == {"0": ["variables.file"], "1": ["variables.files.0", "variables.files.1"]}
