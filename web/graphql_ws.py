@@ -12,7 +12,7 @@ import contextlib
 import datetime as dt
 from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from graphql import GraphQLError
 from starlette.requests import Request
@@ -37,6 +37,7 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from schema import ShutterSchema
 from schema.context import Context
+from services import persisted
 from services.errors import ErrorCode, NotAuthenticated
 from services.live import LiveHub
 from services.revocations import RevokedFamilies
@@ -129,7 +130,8 @@ def _operation_problem(payload: object) -> str | None:
     """What is wrong with the payload of a subscribe (or legacy start) message, if anything."""
     if not isinstance(payload, dict):
         return "The message's 'payload' must be an object."
-    if not isinstance(payload.get("query"), str):
+    persisted_only = payload.get("query") is None and isinstance(payload.get("extensions"), dict)
+    if not isinstance(payload.get("query"), str) and not (persisted_only and "persistedQuery" in payload["extensions"]):
         return "The payload's 'query' must be a string."
     for name, kind, described in (
         ("variables", dict, "an object"),
@@ -155,6 +157,20 @@ def _message_problem(message: object, operation_types: tuple[str, str]) -> str |
         return f"A '{kind}' message needs a non-empty string 'id'."
     if kind == operation_types[0]:
         return _operation_problem(message.get("payload"))
+    return None
+
+
+async def _persisted_document(context: Context, payload: dict[str, Any]) -> GraphQLError | None:
+    """Put the document a persisted-query hash names into ``payload`` (as over HTTP); the
+    error to answer that operation with when there is none."""
+    if not isinstance(payload.get("extensions"), dict) or "persistedQuery" not in payload["extensions"]:
+        return None
+    stores = context.stores
+    try:
+        document = await persisted.resolve(stores.redis, stores.settings, payload.get("query"), payload["extensions"])
+    except persisted.PersistedQueryError as error:
+        return GraphQLError(error.message, extensions={"code": error.code})
+    payload["query"] = document.query
     return None
 
 
@@ -224,6 +240,11 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             error = _too_many(self.max_operations)
             await self.send_message({"id": message["id"], "type": "error", "payload": [error.formatted]})
             return
+        if self.connection_acknowledged:
+            missing = await _persisted_document(self.context, cast(dict[str, Any], message["payload"]))
+            if missing is not None:
+                await self.send_message({"id": message["id"], "type": "error", "payload": [missing.formatted]})
+                return
         await super().handle_subscribe(message)
 
     async def _end_sign_in(self) -> None:
@@ -271,6 +292,11 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
             error = _too_many(self.max_operations)
             await self.send_message(ErrorMessage(type="error", id=operation_id, payload=error.formatted))
             return
+        if self.connection_acknowledged:
+            missing = await _persisted_document(self.context, cast(dict[str, Any], message["payload"]))
+            if missing is not None:
+                await self.send_message(ErrorMessage(type="error", id=operation_id, payload=missing.formatted))
+                return
         await super().handle_start(message)
 
     async def handle_async_results(

@@ -208,3 +208,26 @@ async def test_batched_operations_are_refused(api: Api) -> None:
     )
     assert response.status_code == 400 and codes(response) == ["BAD_REQUEST"]
     assert "Batched" in response.json()["errors"][0]["message"]
+
+
+async def _ws_operation(ws_url: str, payload: dict[str, Any]) -> dict[str, Any]:
+    async with connect(ws_url, subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
+        await ws.send(json.dumps({"type": "connection_init"}))
+        assert json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] == "connection_ack"
+        await ws.send(json.dumps({"type": "subscribe", "id": "1", "payload": payload}))
+        message: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        return message
+
+
+async def test_persisted_queries_over_websocket(api: Api) -> None:
+    await api.sign_up("alice")
+    digest = sha256_of(USER)
+    miss = await _ws_operation(api.ws_url, {"extensions": persisted(digest)})
+    assert miss["type"] == "error"
+    assert [error["extensions"]["code"] for error in miss["payload"]] == ["PERSISTED_QUERY_NOT_FOUND"]
+    registered = await _ws_operation(api.ws_url, {"query": USER, "extensions": persisted(digest)})
+    assert registered == {"id": "1", "type": "next", "payload": {"data": {"user": {"username": "alice"}}}}
+    hit = await _ws_operation(api.ws_url, {"extensions": persisted(digest)})
+    assert hit == {"id": "1", "type": "next", "payload": {"data": {"user": {"username": "alice"}}}}
+    mismatch = await _ws_operation(api.ws_url, {"query": VIEWER, "extensions": persisted(digest)})
+    assert [error["extensions"]["code"] for error in mismatch["payload"]] == ["BAD_REQUEST"]
