@@ -49,8 +49,10 @@ async def test_metrics_cover_requests_operations_jobs_and_the_feed(
             break
         assert asyncio.get_running_loop().time() < deadline, "no job metrics after 10 s"
         await asyncio.sleep(0.1)
-    assert _value(text, 'shutter_graphql_operation_duration_seconds_count{operation="FeedProbe",type="query"}') >= 2
-    assert re.search(r'shutter_graphql_operation_duration_seconds_bucket\{[^}]*operation="FeedProbe"', text)
+    # Operations are labelled by the root field they start with; client-chosen names are no label.
+    assert _value(text, 'shutter_graphql_operation_duration_seconds_count{operation="query.feed",type="query"}') >= 3
+    assert re.search(r'shutter_graphql_operation_duration_seconds_bucket\{[^}]*operation="query.feed"', text)
+    assert 'operation="FeedProbe"' not in text
     assert _value(text, 'shutter_graphql_errors_total{code="UNAUTHENTICATED"}') >= 1
     assert _value(text, 'shutter_http_request_duration_seconds_count{method="POST",route="/graphql",status="200"}') >= 3
     assert _value(text, 'shutter_timeline_reads_total{result="miss"}') >= 1
@@ -65,10 +67,15 @@ async def test_metrics_cover_requests_operations_jobs_and_the_feed(
 async def test_metrics_survive_hostile_operation_names(api: Api) -> None:
     names = [f"Op{n}" for n in range(5)]
     for name in names:
-        await api.post(f"query {name} {{ __typename }}")
+        await api.post(f'query {name} {{ user(username: "nobody") {{ username }} }}')
+        await api.post(f"query {name}Typename {{ __typename }}")
     async with httpx.AsyncClient(base_url=str(api.http.base_url)) as client:
         await client.post("/graphql", json={"query": "query " + "x" * 100 + " { __typename }"})
+        await client.post("/graphql", json={"query": "query Typo { nosuchfield }"})
     text = await _scrape(api)
     for name in names:
-        assert f'operation="{name}"' in text
-    assert 'operation="invalid"' in text  # a 100-character name is not a label
+        assert f'operation="{name}' not in text
+    assert _value(text, 'shutter_graphql_operation_duration_seconds_count{operation="query.user",type="query"}') >= 5
+    # Nothing a client writes becomes a label: no root field of the schema, no label of its own.
+    assert 'operation="unknown"' in text
+    assert "nosuchfield" not in text

@@ -138,6 +138,9 @@ async def test_only_trusted_documents_run(server_with: ServerWith, tmp_path: Pat
         assert in_full.json() == {"data": {"user": {"username": "alice"}}}
         other = await send(http, {"query": VIEWER})
         assert other.status_code == 400 and codes(other) == ["PERSISTED_QUERY_NOT_IN_LIST"]
+        # A trusted document's operation name is a metrics label: the server chose it.
+        metrics = (await http.get("/metrics")).text
+        assert 'operation="Alice",type="query"' in metrics
         unknown = await get(http, persisted(sha256_of(VIEWER)))
         assert codes(unknown) == ["PERSISTED_QUERY_NOT_FOUND"]
         # Registering is no way in: the list is fixed.
