@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-EPOCH_MS = 1_704_067_200_000  # shutter_next_id()'s epoch, 2024-01-01
+from db.ids import EPOCH_MS, SHARD_SHIFT, TIMESTAMP_SHIFT, make_id
+
 BENCH_SHARD = 8191  # the highest shard number, kept for generated rows
 EMAIL_DOMAIN = "bench.shutter.test"
 USERNAME_PREFIX = "bench"
@@ -38,11 +39,11 @@ SHAPES = ((1080, 1080), (1080, 1350), (1080, 720), (1080, 608))
 
 def bench_id(ms: int, sequence: int) -> int:
     """The id shutter_next_id() would give a row made at ``ms``, on the bench shard."""
-    return ((ms - EPOCH_MS) << 23) | (BENCH_SHARD << 10) | (sequence % 1024)
+    return make_id(ms, BENCH_SHARD, sequence)
 
 
 def _id_sql(ms: str, sequence: str) -> str:
-    return f"((({ms}) - {EPOCH_MS}) << 23) | ({BENCH_SHARD} << 10) | (({sequence}) % 1024)"
+    return f"((({ms}) - {EPOCH_MS}) << {TIMESTAMP_SHIFT}) | ({BENCH_SHARD} << {SHARD_SHIFT}) | (({sequence}) % 1024)"
 
 
 def _ts_sql(ms: str) -> str:
@@ -240,7 +241,7 @@ def _posts_sql(batch: PostBatch) -> str:
     )
     # Pareto tails: most posts have a few likes, a handful have thousands.
     likes = "least(floor(3 * power(1 - r_likes, -1 / 1.3)) - 3, 1000000)::int"
-    post_ms = f"((p.id >> 23) + {EPOCH_MS})"
+    post_ms = f"((p.id >> {TIMESTAMP_SHIFT}) + {EPOCH_MS})"
     sequence = "(p.id & 1023)"
     shape = f"(1 + {sequence} % {len(SHAPES)})"
     comment_ms = f"{post_ms} + j * {gap // 3}"

@@ -48,6 +48,9 @@ class Audience(enum.StrEnum):
 UNFINISHED_MEDIA = "status IN ('AWAITING_UPLOAD', 'FAILED')"
 
 
+ALT_TEXT_MAX_LENGTH = 1000  # the column's width: services check text against it
+
+
 class Media(Base):
     """One uploaded photo or video. Rows with the same bytes share their stored objects."""
 
@@ -69,7 +72,7 @@ class Media(Base):
     height: Mapped[int | None] = mapped_column(Integer)
     duration_seconds: Mapped[float | None] = mapped_column(Float)
     blurhash: Mapped[str | None] = mapped_column(String(64))
-    alt_text: Mapped[str] = mapped_column(String(1000), nullable=False, server_default="")
+    alt_text: Mapped[str] = mapped_column(String(ALT_TEXT_MAX_LENGTH), nullable=False, server_default="")
     # [{"width": 640, "height": 480, "key": "...", "contentType": "image/jpeg"}, ...]
     variants: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False, server_default="[]")
     post_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("posts.id", ondelete="SET NULL"))

@@ -31,7 +31,6 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.content import Comment, Post
 from db.models import NEXT_ID, Base, now_column
 
 
@@ -176,11 +175,6 @@ async def add_report(session: AsyncSession, case_id: int, reporter_id: int, reas
         .returning(Report.id)
     )
     return inserted is not None
-
-
-async def set_hidden(session: AsyncSession, kind: TargetKind, target_id: int, hidden_at: dt.datetime | None) -> None:
-    model: type[Post] | type[Comment] = Post if kind is TargetKind.POST else Comment
-    await session.execute(update(model).where(model.id == target_id).values(hidden_at=hidden_at))
 
 
 def log(

@@ -12,11 +12,11 @@ import time
 from db import posts as post_queries
 from db import users as user_queries
 from db.content import Audience, Post
+from db.ids import created_ms
 from db.models import AccountStatus
 from graph import feed as graph_feed
 from graph import social as graph_social
 from services import follow_counts, follower_lists, metrics, privacy
-from services.feed import created_ms
 from services.feed_sources import timelines
 from services.stores import Stores
 from services.timelines import Entry

@@ -25,14 +25,13 @@ from dataclasses import dataclass
 from db import feed as feed_queries
 from db.content import Audience, Post
 from db.feed import Candidates
+from db.ids import created_ms
 from db.models import User
 from graph.social import Relationship
 from services import feed_sources, privacy
 from services.stores import Stores
 from services.timelines import FeedContext, Window
 
-EPOCH_MS = 1_704_067_200_000  # the id scheme's epoch (first migration)
-TIMESTAMP_SHIFT = 23
 GRAVITY = 1.5
 SCORE_SCALE = 1_000_000_000  # scores travel in cursors as integers
 
@@ -67,10 +66,6 @@ class FeedPage:
 
 def cursor_arity(order: FeedOrder) -> int:
     return 1 if order is FeedOrder.RECENT else 3
-
-
-def created_ms(post_id: int) -> int:
-    return (post_id >> TIMESTAMP_SHIFT) + EPOCH_MS
 
 
 def score(likes: int, comments: int, post_id: int, anchor_id: int) -> int:

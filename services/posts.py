@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import posts as post_queries
-from db.content import Audience, MediaStatus, Post
+from db.content import ALT_TEXT_MAX_LENGTH, Audience, MediaStatus, Post
 from db.notifications import NotificationKind
 from db.outbox import OutboxEvent
 from jobs import names
@@ -19,7 +19,6 @@ from services.errors import DomainError, ErrorCode, ValidationErrors
 from services.stores import Stores
 
 LOCATION_MAX_LENGTH = 200
-ALT_TEXT_MAX_LENGTH = 1000  # the column's width
 IDEMPOTENCY_KEY_MAX_LENGTH = 128
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from db import search as search_queries
 from db.content import Post
+from db.ids import first_id_at
 from db.models import User
 from db.search import Viewpoint
 from graph import suggestions as graph_suggestions
@@ -27,8 +28,6 @@ from settings import Settings
 # than wanted, so dropping those rarely leaves the list short.
 SUGGESTION_HEADROOM = 20
 # Ids are time-ordered (the first migration): milliseconds since this epoch, shifted.
-ID_EPOCH_MS = 1_704_067_200_000
-ID_TIMESTAMP_SHIFT = 23
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +78,6 @@ def list_size(settings: Settings, first: int) -> int:
     if not 0 <= first <= settings.max_page_size:
         raise DomainError(ErrorCode.INVALID_INPUT, f"'first' must be between 0 and {settings.max_page_size}.", "first")
     return first
-
-
-def first_id_at(moment: dt.datetime) -> int:
-    """The smallest id a row made at ``moment`` can have."""
-    return max(int(moment.timestamp() * 1000) - ID_EPOCH_MS, 0) << ID_TIMESTAMP_SHIFT
 
 
 async def viewpoint(stores: Stores, viewer_id: int | None) -> Viewpoint:

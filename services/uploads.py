@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from db import media as media_queries
-from db.content import Media, MediaKind, MediaStatus
+from db.content import ALT_TEXT_MAX_LENGTH, Media, MediaKind, MediaStatus
 from jobs import names
 from services import outbox, validation
 from services.errors import DomainError, ErrorCode, ValidationErrors
@@ -21,7 +21,6 @@ from storage import MultipartUpload, ObjectMissing, StorageError, UploadTarget
 
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 CONTENT_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}")
-ALT_TEXT_MAX_LENGTH = 1000  # the column's width
 FILENAME_MAX_LENGTH = 255
 
 

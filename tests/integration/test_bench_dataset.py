@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from bench import content, dataset
 from cli import parser
+from db.ids import EPOCH_MS, TIMESTAMP_SHIFT
 from graph import bulk
 from graph import social as graph_social
 from schema import build_schema
@@ -56,7 +57,7 @@ async def test_the_data_set_has_the_shape_the_spec_asks_for(stores: Stores, sett
         mismatched = await _scalar(
             stores,
             f"SELECT count(*) FROM {table} "
-            f"WHERE (id >> 23) + {content.EPOCH_MS} <> (extract(epoch FROM created_at) * 1000)::bigint",
+            f"WHERE (id >> {TIMESTAMP_SHIFT}) + {EPOCH_MS} <> (extract(epoch FROM created_at) * 1000)::bigint",
         )
         assert mismatched == 0, table
     out_of_order = await _scalar(

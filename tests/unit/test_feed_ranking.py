@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from services.feed import created_ms, score
+from db.ids import created_ms
+from services.feed import score
 from services.timelines import BUILDING, LIVE, Entry, FeedContext, bound
 
 HOUR_MS = 3_600_000
