@@ -155,6 +155,11 @@ async def block(graph: Graph, blocker: int, blocked: int, now: int) -> None:
     await graph.transaction(work)
 
 
+async def relationship(graph: Graph, viewer: int, other: int) -> Relationship:
+    """How ``viewer`` relates to ``other``."""
+    return (await relationships(graph, viewer, [other]))[other]
+
+
 async def relationships(graph: Graph, viewer: int, others: list[int]) -> dict[int, Relationship]:
     """How ``viewer`` relates to each of ``others``, in one round trip."""
     records = await graph.read(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import strawberry
-
 from schema.accounts import (
     AuthPayload,
     LogInInput,
@@ -14,13 +12,11 @@ from schema.accounts import (
     UpdateProfileInput,
     UpdateProfilePayload,
 )
-from schema.context import Context
+from schema.context import Info
 from schema.errors import UserError, attempt
 from schema.users import User
 from services import accounts, profiles
 from services.accounts import Session
-
-Info = strawberry.Info[Context, None]
 
 
 def _auth_payload(result: Session | list[UserError]) -> AuthPayload:

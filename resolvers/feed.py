@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import strawberry
-
-from schema.context import Context
+from schema.context import Info
 from schema.feed import FeedConnection, FeedEdge
 from schema.posts import Post, warm_cards
 from schema.relay import PageInfo, encode_cursor, page_request
 from schema.selection import names_below
 from services import feed
 from services.feed import FeedOrder
-
-Info = strawberry.Info[Context, None]
 
 
 async def home_feed(

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 import strawberry
 
 from db.content import Post as PostRow
-from schema.context import Context
+from schema.context import Info
 from schema.errors import attempt
 from schema.insights import RecordViewsPayload
 from schema.post_inputs import PostPayload
@@ -16,8 +16,6 @@ from schema.relay import Connection, page_request, parse_global_id
 from schema.search import post_connection, prime_authors
 from services import saves, search, views
 from services.stores import Stores
-
-Info = strawberry.Info[Context, None]
 
 # The key under which the app's lifespan hands each request its process's view buffer.
 VIEW_BUFFER = "view_buffer"

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 import strawberry
 
 from db.moderation import CaseStatus, ReportReason, TargetKind
-from schema.context import Context
+from schema.context import Info
 from schema.errors import attempt
 from schema.moderation import (
     CaseStatusEnum,
@@ -28,7 +28,6 @@ from services import content_filter, moderation
 from services.moderation import Decision
 from services.stores import Stores
 
-Info = strawberry.Info[Context, None]
 Report = Callable[[Stores, int, int, ReportReason], Awaitable[bool]]
 
 

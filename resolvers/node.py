@@ -6,15 +6,13 @@ import strawberry
 from strawberry import relay
 
 from resolvers.users import visible_user
-from schema.context import Context
+from schema.context import Info
 from schema.media import Media
 from schema.posts import Comment, Post
 from schema.relay import parse_any_global_id
 from schema.users import User
 from services import post_access
 from services.errors import DomainError
-
-Info = strawberry.Info[Context, None]
 
 
 async def node(info: Info, id: strawberry.ID) -> relay.Node | None:

@@ -6,7 +6,7 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
-from schema.context import Context
+from schema.context import Info
 from schema.errors import attempt
 from schema.notifications import (
     MarkNotificationsReadPayload,
@@ -19,8 +19,6 @@ from schema.relay import PageInfo, encode_cursor, page_request, parse_global_id
 from schema.users import User
 from services import notifications
 from services.errors import DomainError, ErrorCode, NotAuthenticated
-
-Info = strawberry.Info[Context, None]
 
 
 async def notification_list(

@@ -10,7 +10,7 @@ from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 
 from graph.listing import Listing
-from schema.context import Context
+from schema.context import Info
 from schema.errors import UserError, attempt
 from schema.media import (
     CompleteUploadInput,
@@ -38,7 +38,6 @@ from services import engagement, post_access, posts, uploads
 from services.errors import DomainError, ErrorCode
 from storage import UploadTarget
 
-Info = strawberry.Info[Context, None]
 T = TypeVar("T")
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import strawberry
-
-from schema.context import Context
+from schema.context import Info
 from schema.posts import Post
 from schema.relay import Connection, PageRequest, page_request
 from schema.search import (
@@ -20,7 +18,6 @@ from schema.search import (
 from schema.users import User
 from services import search
 
-Info = strawberry.Info[Context, None]
 DEFAULT_LIST_SIZE = 10
 
 

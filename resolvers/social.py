@@ -8,7 +8,7 @@ from typing import TypeVar
 import strawberry
 
 from db.models import User as UserRow
-from schema.context import Context
+from schema.context import Info
 from schema.errors import UserError, attempt
 from schema.relay import parse_global_id
 from schema.social import FollowPayload, UserPayload
@@ -17,7 +17,6 @@ from services import social
 from services.social import FollowStatus
 from services.stores import Stores
 
-Info = strawberry.Info[Context, None]
 T = TypeVar("T")
 
 

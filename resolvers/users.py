@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import strawberry
-
 from db.models import User as UserRow
 from graph.listing import Listing
-from schema.context import Context
+from schema.context import Info
 from schema.relay import Connection
 from schema.users import User, people_connection
 from services import privacy
 from services.validation import normalize_username
-
-Info = strawberry.Info[Context, None]
 
 
 async def visible_user(info: Info, row: UserRow | None) -> User | None:

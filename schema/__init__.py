@@ -23,9 +23,9 @@ from schema.media import Media
 from schema.notifications import Notification
 from schema.posts import Comment, Post
 from schema.root import Mutation, Query, Subscription
+from schema.tracing import tracer_provider, tracing_extension
 from schema.users import User
 from settings import Settings
-from web.tracing import tracer_provider, tracing_extension
 
 
 class ShutterSchema(strawberry.Schema):

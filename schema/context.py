@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import strawberry
 from starlette.requests import HTTPConnection, Request
 
 from dataloaders import Loaders
@@ -127,3 +128,7 @@ def in_process_context(
     headers = [(b"authorization", f"Bearer {token}".encode())] if token else []
     scope = {"type": "http", "method": "POST", "path": "/graphql", "query_string": b"", "headers": headers}
     return Context(stores=stores, connection=Request(scope), request_id=request_id, revoked=revoked)
+
+
+# What every resolver receives as ``info``.
+Info = strawberry.Info[Context, None]

@@ -10,7 +10,7 @@ from strawberry import relay
 from strawberry.permission import BasePermission
 
 from db.moderation import CaseStatus, LogAction, ModerationAction, ReportReason, TargetKind
-from schema.context import Context
+from schema.context import Info
 from schema.errors import UserError
 from schema.posts import Comment, Post
 from schema.users import User
@@ -28,7 +28,6 @@ TargetKindEnum = strawberry.enum(TargetKind, name="ModerationTarget")
 LogActionEnum = strawberry.enum(
     LogAction, name="ModerationLogAction", description="AUTO_HIDE has no moderator: the report threshold hid it."
 )
-Info = strawberry.Info[Context, None]
 GLOBAL_TYPE = {TargetKind.POST: "Post", TargetKind.COMMENT: "Comment", TargetKind.USER: "User"}
 
 

@@ -8,7 +8,7 @@ import strawberry
 from strawberry import relay
 
 from db.notifications import NotificationKind
-from schema.context import Context
+from schema.context import Info
 from schema.errors import UserError
 from schema.posts import Comment, Post
 from schema.relay import PageInfo
@@ -18,7 +18,6 @@ from services.errors import DomainError
 from services.notifications import Shown
 
 NotificationKindEnum = strawberry.enum(NotificationKind, name="NotificationKind")
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.type(name="Notification", description="Something that happened to the viewer; similar ones are grouped.")

@@ -15,7 +15,7 @@ from db.content import Comment as CommentRow
 from db.content import Post as PostRow
 from db.models import User as UserRow
 from graph.social import Relationship
-from schema.context import Context
+from schema.context import Info
 from schema.insights import PostInsights
 from schema.media import Media
 from schema.relay import Connection, encode_cursor, page_request
@@ -23,7 +23,6 @@ from schema.users import User
 from services import insights, post_lists, privacy
 
 AudienceEnum = strawberry.enum(Audience, name="Audience")
-Info = strawberry.Info[Context, None]
 
 
 def _shown(viewer_id: int | None, rows: Sequence[UserRow | None], hidden: Sequence[bool]) -> dict[int, User]:

@@ -11,7 +11,7 @@ import strawberry
 
 from dataloaders.base import Loader
 from db.search import Viewpoint
-from schema.context import Context
+from schema.context import Info
 from schema.posts import Post
 from schema.relay import Connection, PageRequest, encode_cursor, page_request
 from schema.users import User
@@ -20,7 +20,6 @@ from services.errors import DomainError, ErrorCode
 from services.search import PostHit, UserHit
 from services.stores import Stores
 
-Info = strawberry.Info[Context, None]
 USER_CURSOR_PREFIX = "u1:"
 USER_CURSOR = re.compile(r"u1:([01]):([a-z0-9._]{1,30})")
 

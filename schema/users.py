@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -18,6 +18,10 @@ from services.privacy import NO_RELATIONSHIP
 
 if TYPE_CHECKING:
     from schema.posts import Post
+
+# Post refers to User (authors, commenters, likers) as it is defined; User refers back through
+# strawberry.lazy, resolved on first use, so neither module imports the other back.
+LAZY_POST: strawberry.LazyType[Any, Any] = strawberry.LazyType("Post", "schema.posts")
 
 
 @strawberry.type(name="User", description="A person on Shutter.")
@@ -97,14 +101,13 @@ class User(relay.Node):
     async def posts(
         self, info: strawberry.Info[Context, None], first: int | None = None, after: str | None = None
     ) -> Connection[Annotated[Post, strawberry.lazy("schema.posts")]]:
-        from schema.posts import Post
-
+        post: type[Post] = LAZY_POST.resolve_type()
         context = info.context
         request = page_request(context.stores.settings, first, after, cursor_arity=1)
         audiences = privacy.visible_audiences(context.viewer_id, self.row, await self._relationship(info))
         before = request.after[0] if request.after else None
         rows = await post_lists.author_posts(context.stores, self.row.id, audiences, request.first + 1, before)
-        return Connection[Post].build(rows, request, node=Post.from_row, cursor=lambda row: encode_cursor(row.id))
+        return Connection.build(rows, request, node=post.from_row, cursor=lambda row: encode_cursor(row.id))
 
     @strawberry.field(description="Who follows this user, newest first. Empty when hidden from the viewer.")
     async def followers(

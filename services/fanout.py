@@ -107,7 +107,7 @@ async def backfill_follow(stores: Stores, follower_id: int, followee_id: int) ->
     tl = timelines(stores)
     await tl.invalidate_context(follower_id)
     await follower_lists.forget(stores, followee_id)
-    relationship = (await graph_social.relationships(stores.graph, follower_id, [followee_id]))[followee_id]
+    relationship = await graph_social.relationship(stores.graph, follower_id, followee_id)
     if not relationship.following:
         return 0  # unfollowed since: nothing to bring in
     async with stores.sessions() as session:
@@ -123,7 +123,7 @@ async def prune_unfollow(stores: Stores, follower_id: int, followee_id: int) -> 
     tl = timelines(stores)
     await tl.invalidate_context(follower_id)
     await follower_lists.forget(stores, followee_id)
-    relationship = (await graph_social.relationships(stores.graph, follower_id, [followee_id]))[followee_id]
+    relationship = await graph_social.relationship(stores.graph, follower_id, followee_id)
     if relationship.following:
         return 0
     return await tl.unpush_authors(follower_id, [followee_id])

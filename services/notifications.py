@@ -91,7 +91,7 @@ async def set_post_alerts(stores: Stores, viewer_id: int, author_id: int, enable
     async with stores.sessions() as session:
         author = (await user_queries.by_ids(session, [author_id])).get(author_id)
     relationship = (
-        (await graph_social.relationships(stores.graph, viewer_id, [author_id]))[author_id]
+        await graph_social.relationship(stores.graph, viewer_id, author_id)
         if author is not None and author_id != viewer_id
         else privacy.NO_RELATIONSHIP
     )

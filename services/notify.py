@@ -62,7 +62,7 @@ async def _post_visible_to(stores: Stores, recipient_id: int, post: Post) -> boo
         return False
     relationship = privacy.NO_RELATIONSHIP
     if recipient_id != author.id:
-        relationship = (await graph_social.relationships(stores.graph, recipient_id, [author.id]))[author.id]
+        relationship = await graph_social.relationship(stores.graph, recipient_id, author.id)
     return privacy.can_view_post(recipient_id, post, author, relationship)
 
 
@@ -72,9 +72,7 @@ async def _stands(stores: Stores, subject: Subject, relationship: Relationship) 
     if kind is NotificationKind.FOLLOW:
         return relationship.followed_by
     if kind is NotificationKind.FOLLOW_REQUEST:
-        return (await graph_social.relationships(stores.graph, subject.actor_id, [subject.recipient_id]))[
-            subject.recipient_id
-        ].requested
+        return (await graph_social.relationship(stores.graph, subject.actor_id, subject.recipient_id)).requested
     if kind is NotificationKind.FOLLOW_ACCEPTED:
         return relationship.following
     async with stores.sessions() as session:
@@ -129,9 +127,7 @@ async def reconcile(stores: Stores, subject: Subject) -> bool:
         return False
     async with stores.sessions() as session:
         people = await user_queries.by_ids(session, [subject.actor_id, subject.recipient_id])
-    relationship = (await graph_social.relationships(stores.graph, subject.recipient_id, [subject.actor_id]))[
-        subject.actor_id
-    ]
+    relationship = await graph_social.relationship(stores.graph, subject.recipient_id, subject.actor_id)
     actor = people.get(subject.actor_id)
     shown = (
         actor is not None

@@ -27,7 +27,7 @@ async def visible_post(stores: Stores, viewer_id: int | None, post_id: int, fiel
         raise not_found(field)
     relationship = privacy.NO_RELATIONSHIP
     if viewer_id is not None and viewer_id != author.id:
-        relationship = (await graph_social.relationships(stores.graph, viewer_id, [author.id]))[author.id]
+        relationship = await graph_social.relationship(stores.graph, viewer_id, author.id)
     if not privacy.can_view_post(viewer_id, post, author, relationship):
         raise not_found(field)
     return post

@@ -40,7 +40,7 @@ async def _load_target(stores: Stores, user_id: int, field: str = "userId") -> U
 
 async def _hidden_from(stores: Stores, viewer_id: int, target_id: int) -> bool:
     """Whether the target blocks the viewer: then it must look exactly like a missing user."""
-    relationship = (await graph_social.relationships(stores.graph, viewer_id, [target_id]))[target_id]
+    relationship = await graph_social.relationship(stores.graph, viewer_id, target_id)
     return relationship.blocked_by
 
 
@@ -58,7 +58,7 @@ async def follow(stores: Stores, viewer_id: int, target_id: int) -> tuple[Follow
     target = await _load_target(stores, target_id)
     outcome = await graph_social.follow(stores.graph, viewer_id, target_id, private=target.is_private, now=_now_ms())
     if outcome is FollowOutcome.BLOCKED:
-        relationship = (await graph_social.relationships(stores.graph, viewer_id, [target_id]))[target_id]
+        relationship = await graph_social.relationship(stores.graph, viewer_id, target_id)
         if relationship.blocking:
             raise DomainError(ErrorCode.BLOCKED, "Unblock this account to follow it.", "userId")
         raise _not_found()
@@ -108,7 +108,7 @@ async def approve_follow_request(stores: Stores, viewer_id: int, requester_id: i
     requester = await _visible_target(stores, viewer_id, requester_id)
     if not await graph_social.approve_request(stores.graph, viewer_id, requester_id, _now_ms()):
         # Approving again is harmless; approving someone who never asked is not.
-        relationship = (await graph_social.relationships(stores.graph, viewer_id, [requester_id]))[requester_id]
+        relationship = await graph_social.relationship(stores.graph, viewer_id, requester_id)
         if not relationship.followed_by:
             raise DomainError(ErrorCode.NOT_FOUND, "No pending request from this user.", "userId")
     await follow_counts.invalidate(stores, viewer_id, requester_id)
