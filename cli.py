@@ -35,20 +35,9 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def worker_command(settings: Settings) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "dramatiq",
-        "jobs.actors",
-        "--processes",
-        str(settings.worker_processes),
-        "--threads",
-        str(settings.worker_threads),
-    ]
-
-
 def _worker(args: argparse.Namespace) -> int:
+    from jobs.worker import worker_command
+
     settings = get_settings()
     if not settings.redis_url:
         # Without a broker URL the actors would bind to a stub broker and consume nothing.
@@ -58,32 +47,9 @@ def _worker(args: argparse.Namespace) -> int:
     os.execv(command[0], command)
 
 
-async def prepare_stores(settings: Settings, *, seed: bool) -> None:
-    """Apply graph constraints and create the S3 bucket if missing (migrations run before,
-    synchronously); optionally seed the demo data."""
-    from graph.constraints import ensure_constraints
-    from jobs.broker import bind_broker
-    from services.seed import seed_demo
-    from services.stores import open_stores
-
-    # The demo's follows owe jobs (timeline backfills): send them to this stack's broker.
-    bind_broker(settings.redis_url)
-    stores = open_stores(settings)
-    try:
-        await ensure_constraints(stores.graph)
-        if settings.storage_backend == "s3":
-            from storage.s3 import S3ObjectStore
-
-            if isinstance(stores.media, S3ObjectStore):
-                await stores.media.ensure_bucket()
-        if seed:
-            await seed_demo(stores)
-    finally:
-        await stores.close()
-
-
 def _migrate(args: argparse.Namespace) -> int:
     from db import migrate
+    from services.store_setup import prepare_stores
 
     settings = get_settings()
     migrate.upgrade(settings.require_database_url, args.revision)
@@ -108,6 +74,8 @@ def _seed(args: argparse.Namespace) -> int:
         if args.avg_follows is not None or args.posts is not None or args.reset:
             print("shutter seed: --avg-follows, --posts and --reset need --users", file=sys.stderr)
             return 2
+        from services.store_setup import prepare_stores
+
         asyncio.run(prepare_stores(get_settings(), seed=True))
         return 0
     from bench import dataset, results
@@ -151,6 +119,21 @@ def _bench(args: argparse.Namespace) -> int:
                 processes=args.processes,
             )
             payload = asyncio.run(feed.run(settings, spec))
+        elif args.benchmark == "abuse":
+            from bench import abuse
+
+            abuse_spec = abuse.AbuseBenchSpec(
+                url=args.url or f"http://127.0.0.1:{settings.port}",
+                repeats=args.repeats,
+                users_sample=args.users_sample,
+                seconds=args.duration,
+                readers=args.readers,
+                attackers=args.attackers,
+                leak_requests=args.leak_requests,
+                leak_concurrency=args.leak_concurrency,
+                username=args.username,
+            )
+            payload = asyncio.run(abuse.run(settings, abuse_spec))
         else:
             from bench import fanout
 
@@ -221,6 +204,23 @@ def _set_role(args: argparse.Namespace) -> int:
     return 0
 
 
+def _abuse_arguments(benchmarks: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    abuse = benchmarks.add_parser(
+        "abuse",
+        help="crafted queries refused fast, the feed under attack, no pool leaked (a running server, limits raised)",
+    )
+    abuse.add_argument("--url", help="the API server under test (default http://127.0.0.1:$SHUTTER_PORT)")
+    abuse.add_argument("--repeats", type=int, default=20, help="sends of each crafted query, per variant (default 20)")
+    abuse.add_argument("--users-sample", type=int, default=50, help="active users who read feeds (default 50)")
+    abuse.add_argument("--duration", type=float, default=5.0, help="feed seconds, alone then attacked (default 5)")
+    abuse.add_argument("--readers", type=int, default=2, help="clients reading feeds (default 2)")
+    abuse.add_argument("--attackers", type=int, default=4, help="clients sending crafted queries (default 4)")
+    abuse.add_argument("--leak-requests", type=int, default=500, help="sends of the cancelling shape (default 500)")
+    abuse.add_argument("--leak-concurrency", type=int, default=50, help="of those at once (default 50)")
+    abuse.add_argument("--username", help="account whose follows the cancelling shape reads (default: busiest sampled)")
+    abuse.add_argument("--output", help="result file (default <data dir>/bench/abuse-<time>.json)")
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="shutter", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -262,6 +262,7 @@ def parser() -> argparse.ArgumentParser:
     fanout = benchmarks.add_parser("fanout", help="fan-out throughput and post-to-visible latency")
     fanout.add_argument("--followers", type=int, default=10_000, help="followers of the posting author (default 10000)")
     fanout.add_argument("--output", help="result file (default <data dir>/bench/fanout-<time>.json)")
+    _abuse_arguments(benchmarks)
     bench.set_defaults(run=_bench)
     users = commands.add_parser("users", help="manage accounts").add_subparsers(dest="users_command", required=True)
     set_role = users.add_parser("set-role", help="give a user the role USER, MODERATOR or ADMIN")

@@ -15,7 +15,10 @@ import sys
 import threading
 from types import FrameType
 
+from db import migrate
 from devstack.stack import start_stack
+from jobs.worker import worker_command
+from services.store_setup import prepare_stores
 from settings import Settings
 
 POLL_SECONDS = 0.5
@@ -46,9 +49,6 @@ def _stop(child: subprocess.Popen[bytes]) -> None:
 
 
 def run_dev(settings: Settings) -> int:
-    from cli import prepare_stores, worker_command
-    from db import migrate
-
     data_dir = settings.data_dir.resolve()
     stopping = threading.Event()
 

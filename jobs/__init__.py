@@ -1,4 +1,6 @@
-"""Background work on Dramatiq: the broker, and actors that call services.
+"""Background work on Dramatiq, in two sides.
 
-Importing ``jobs.actors`` declares the actors on the broker that ``jobs.broker`` set up.
+The enqueue side (``jobs.names``, ``jobs.broker``, ``jobs.queue``) is what services use to ask
+for work by name. The worker side (``jobs.worker``: actors, middleware, loops) calls services,
+and only the worker process (and tests that run a worker) imports it.
 """

@@ -1,20 +1,27 @@
-"""The Dramatiq broker: Redis in every real deployment."""
+"""The Dramatiq broker: Redis in every real deployment.
+
+Binding it is all an enqueuing process needs. A worker process also runs middleware (the
+outbox relay and ack, loops, metrics, AsyncIO): the worker side hands it over through
+``serve_jobs`` when it loads, so this side never imports what the worker runs.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Sequence
 
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
-from dramatiq.middleware import AsyncIO
 
-from jobs.metrics import JobMetrics
-from jobs.outbox import OutboxAck, OutboxRelay
-from jobs.runtime import WorkerStores
-from jobs.sweeps import UploadSweep
-from jobs.views import ViewFold
 from settings import get_settings
 
 NAMESPACE = "shutter-jobs"
+
+WorkerMiddleware = Callable[[], Sequence[dramatiq.Middleware]]
+
+# Set once this process loads the worker side: brokers bound from then on get fresh
+# instances of the worker's middleware, as they get the declared actors.
+_worker_middleware: WorkerMiddleware | None = None
 
 
 def bind_broker(redis_url: str | None) -> dramatiq.Broker:
@@ -26,18 +33,9 @@ def bind_broker(redis_url: str | None) -> dramatiq.Broker:
     """
     previous = dramatiq.broker.global_broker
     broker: dramatiq.Broker = RedisBroker(url=redis_url, namespace=NAMESPACE) if redis_url else StubBroker()
-    # Dramatiq runs before_* hooks in this order and after_* hooks in reverse: the relay stops
-    # (before_worker_shutdown) while the loop runs; the stores close (after_worker_shutdown,
-    # once jobs have finished) before AsyncIO stops the loop.
-    broker.add_middleware(OutboxRelay())
-    # The view fold and the upload sweep, like the relay, are loops on the actors' event loop:
-    # they stop with the relay, before the stores close.
-    broker.add_middleware(ViewFold())
-    broker.add_middleware(UploadSweep())
-    broker.add_middleware(OutboxAck())
-    broker.add_middleware(JobMetrics())
-    broker.add_middleware(AsyncIO())
-    broker.add_middleware(WorkerStores())
+    if _worker_middleware is not None:
+        for middleware in _worker_middleware():
+            broker.add_middleware(middleware)
     dramatiq.set_broker(broker)
     if previous is not None:
         for actor in previous.actors.values():
@@ -52,3 +50,18 @@ def configure_broker() -> dramatiq.Broker:
     if current is not None:
         return current
     return bind_broker(get_settings().redis_url)
+
+
+def serve_jobs(middleware: WorkerMiddleware) -> dramatiq.Broker:
+    """Make this process one that runs jobs: its broker, and every one bound after, carries
+    ``middleware()`` (called once per broker, in the order Dramatiq is to run it)."""
+    global _worker_middleware  # noqa: PLW0603 - one worker side per process, like the global broker
+    if _worker_middleware is middleware:
+        return configure_broker()
+    _worker_middleware = middleware
+    current = dramatiq.broker.global_broker
+    if current is None:
+        return bind_broker(get_settings().redis_url)
+    for each in middleware():
+        current.add_middleware(each)
+    return current

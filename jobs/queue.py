@@ -10,6 +10,8 @@ from dramatiq import Message
 from dramatiq.errors import DramatiqError
 from redis.exceptions import RedisError
 
+from jobs.broker import configure_broker
+
 log = logging.getLogger(__name__)
 
 
@@ -18,10 +20,8 @@ async def enqueue(queue_name: str, actor_name: str, *args: Any, options: dict[st
     message: Message[Any] = Message(
         queue_name=queue_name, actor_name=actor_name, args=args, kwargs={}, options=dict(options or {})
     )
-    # Looked up per call: the broker module's middleware imports the services that enqueue.
-    from jobs.broker import configure_broker
-
     try:
+        # The broker is looked up per call: a process may bind another one (the API's lifespan).
         await asyncio.to_thread(configure_broker().enqueue, message)
     except (RedisError, OSError, DramatiqError) as error:
         log.warning("could not enqueue %s: %s", actor_name, error)

@@ -8,7 +8,7 @@ from pathlib import Path
 import dramatiq
 import pytest
 
-import jobs.actors  # noqa: F401 - declares the actors, so workers started by tests know them
+import jobs.worker.actors  # noqa: F401 - declares the actors, so workers started by tests know them
 from devstack import Stack
 from jobs.broker import bind_broker, configure_broker
 from services.stores import Stores, open_stores

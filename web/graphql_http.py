@@ -9,7 +9,6 @@ legacy ``application/json`` every well-formed request answers 200.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -32,45 +31,12 @@ from services import persisted
 from services.stores import Stores
 from settings import Settings
 from web import jsonbody
+from web.graphql_request import GraphQLRequest, RequestError, parse_parameters
+from web.multipart import read_multipart
 from web.negotiation import GRAPHQL_RESPONSE, JSON, prefers_html, response_type
 
 ALLOW = "GET, POST"
 MULTIPART = "multipart/form-data"
-
-
-class RequestError(Exception):
-    """The HTTP request is not a well-formed GraphQL request."""
-
-    def __init__(self, message: str, code: str = "BAD_REQUEST", status: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.status = status
-
-
-@dataclass(frozen=True, slots=True)
-class GraphQLRequest:
-    query: str | None  # None only where extensions.persistedQuery names the document
-    operation_name: str | None
-    variables: dict[str, Any] | None
-    extensions: dict[str, Any] | None
-
-
-def parse_parameters(raw: Any) -> GraphQLRequest:
-    """The request parameters of a decoded JSON object, checked as the spec asks."""
-    if not isinstance(raw, dict):
-        raise RequestError("The request body must be a JSON object.")
-    query = raw.get("query")
-    persisted_only = query is None and isinstance(raw.get("extensions"), dict) and "persistedQuery" in raw["extensions"]
-    if not isinstance(query, str) and not persisted_only:
-        raise RequestError("The 'query' parameter must be a string.")
-    operation_name = raw.get("operationName")
-    if operation_name is not None and not isinstance(operation_name, str):
-        raise RequestError("The 'operationName' parameter must be a string.")
-    for name in ("variables", "extensions"):
-        if raw.get(name) is not None and not isinstance(raw.get(name), dict):
-            raise RequestError(f"The '{name}' parameter must be an object.")
-    return GraphQLRequest(query, operation_name, raw.get("variables"), raw.get("extensions"))
 
 
 def _json_parameter(value: str | None, name: str) -> Any:
@@ -192,9 +158,6 @@ class GraphQLHTTP:
             return _error_response(RequestError("Use GET or POST.", "METHOD_NOT_ALLOWED", 405), media)
         try:
             if request.method == "POST" and _is_multipart(request):
-                # Imported here: web.multipart builds on this module's request types.
-                from web.multipart import read_multipart
-
                 async with read_multipart(request, settings) as params:
                     return await self._execute(request, stores, params, media)
             if request.method == "POST":

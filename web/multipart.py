@@ -22,7 +22,7 @@ from starlette.types import Message, Receive
 
 from settings import Settings
 from web import jsonbody
-from web.graphql_http import GraphQLRequest, RequestError, parse_parameters
+from web.graphql_request import GraphQLRequest, RequestError, parse_parameters
 
 OPERATIONS = "operations"
 MAP = "map"

@@ -41,7 +41,7 @@ POST_COUNT = "query($username: String!) { user(username: $username) { postCount 
 @asynccontextmanager
 async def own_worker() -> AsyncIterator[dramatiq.Worker]:
     """A worker like the ``worker`` fixture's, for a test that must stop it halfway (stopping twice is not clean)."""
-    import jobs.actors  # noqa: F401 - declares the actors on the broker
+    import jobs.worker.actors  # noqa: F401 - declares the actors on the broker
     from jobs.broker import configure_broker
 
     running = dramatiq.Worker(configure_broker(), worker_threads=2, worker_timeout=100)

@@ -1,7 +1,7 @@
 import asyncio
 from typing import cast
 
-from jobs.loops import Loop
+from jobs.worker.loops import Loop
 from services.stores import Stores
 
 STORES = cast(Stores, object())

@@ -13,7 +13,7 @@ from starlette.datastructures import FormData, Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from settings import Settings
-from web.graphql_http import RequestError
+from web.graphql_request import RequestError
 from web.multipart import (
     MultipartLimits,
     _form_error,

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from schema import build_schema
+from schema import build_schema, tracing
 from settings import Settings
-from web import tracing
 
 
 async def test_operations_are_traced_without_their_variables() -> None:

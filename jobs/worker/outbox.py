@@ -9,8 +9,8 @@ import dramatiq
 from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.broker import MessageProxy
 
-from jobs.loops import Loop
-from jobs.runtime import worker_stores
+from jobs.worker.loops import Loop
+from jobs.worker.runtime import worker_stores
 from services import outbox
 from services.stores import Stores
 

@@ -6,11 +6,12 @@ import dramatiq
 
 from db.notifications import NotificationKind
 from jobs import names
-from jobs.broker import configure_broker
-from jobs.runtime import worker_stores
+from jobs.broker import serve_jobs
+from jobs.worker.middleware import worker_middleware
+from jobs.worker.runtime import worker_stores
 from services import accounts, fanout, media_cleanup, media_processing, notify
 
-configure_broker()
+serve_jobs(worker_middleware)
 
 
 @dramatiq.actor(queue_name=names.MAINTENANCE, actor_name=names.PRUNE_REFRESH_TOKENS, max_retries=5)

@@ -5,7 +5,7 @@ Every worker process sweeps; SKIP LOCKED hands each abandoned media to one of th
 
 from __future__ import annotations
 
-from jobs.loops import Loop
+from jobs.worker.loops import Loop
 from services import media_cleanup
 from services.stores import Stores
 

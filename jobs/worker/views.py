@@ -6,7 +6,7 @@ chosen to do it.
 
 from __future__ import annotations
 
-from jobs.loops import Loop
+from jobs.worker.loops import Loop
 from services import view_fold
 from services.stores import Stores
 

@@ -9,7 +9,7 @@ from abc import abstractmethod
 import dramatiq
 from dramatiq.asyncio import get_event_loop_thread
 
-from jobs.runtime import worker_stores
+from jobs.worker.runtime import worker_stores
 from services import background
 from services.stores import Stores
 
