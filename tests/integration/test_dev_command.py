@@ -105,7 +105,9 @@ def test_dev_serves_stops_cleanly_and_keeps_data(data_dir: Path) -> None:
         )
         assert created == {"data": {"signUp": {"errors": []}}}
         children = dev.descendants()
-        assert len(children) >= 2  # the API and the worker at least
+        commands = [" ".join(child.cmdline()) for child in children]
+        assert any(" -m cli serve " in f" {command} " for command in commands), commands  # the API
+        assert any("-m dramatiq jobs.worker.actors" in command for command in commands), commands  # the worker
         dev.stop(signal.SIGINT)
         assert dev.process.returncode == 0
         assert not [p for p in children if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
