@@ -157,7 +157,10 @@ async def _top_page(stores: Stores, viewer_id: int, first: int, after: tuple[int
             ranked = [key for key in ranked if key < (after[1], after[2])]
         chosen = ranked[: first + 1]
         chosen_ids = [pid for _, pid in chosen[:first]]
-        rows = await feed_queries.page_rows(session, Candidates(viewer_id, chosen_ids, limit=first))
+        # The chosen page is read again under the same privacy filter, with the close-friend
+        # lists the ranking used: without them, others' close-friends posts fell out here.
+        chosen_page = Candidates(viewer_id, chosen_ids, limit=first, close_friend_of=window.context.close_friend_of)
+        rows = await feed_queries.page_rows(session, chosen_page)
     by_id = {post.id: (post, author) for post, author in rows}
     page = [by_id[pid] for _, pid in chosen[:first] if pid in by_id]
     cursors = {pid: (anchor, key, pid) for key, pid in chosen}
