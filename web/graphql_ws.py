@@ -207,8 +207,10 @@ class SignInWatch:
             self._unwatch = None
 
 
-class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
-    """graphql-transport-ws: an invalid message closes the socket with 4400, as the protocol says."""
+class Bounded:
+    """What both protocols' handlers share: the operation cap and the sign-in watch."""
+
+    context: Context
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -217,9 +219,13 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     async def handle(self) -> None:
         try:
-            await super().handle()
+            await super().handle()  # type: ignore[misc]
         finally:
             self.sign_in.stop()
+
+
+class TransportWSHandler(Bounded, BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws: an invalid message closes the socket with 4400, as the protocol says."""
 
     async def handle_message(self, message: Message) -> None:
         problem = _message_problem(message, ("subscribe", "complete"))
@@ -253,23 +259,12 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         await self.websocket.close(FORBIDDEN, SIGN_IN_ENDED)
 
 
-class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
+class LegacyWSHandler(Bounded, BaseGraphQLWSHandler[Context, None]):
     """graphql-ws that also runs queries and mutations, as clients of that protocol expect.
 
     The protocol defines no closing codes: as its reference server (subscriptions-transport-ws)
     does, an unreadable message gets a ``connection_error``, a malformed one an ``error``, and
     the socket stays open."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.max_operations = self.context.stores.settings.ws_max_subscriptions
-        self.sign_in = SignInWatch()
-
-    async def handle(self) -> None:
-        try:
-            await super().handle()
-        finally:
-            self.sign_in.stop()
 
     async def handle_message(self, message: OperationMessage) -> None:
         raw: object = message

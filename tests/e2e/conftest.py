@@ -60,12 +60,8 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def live_server(settings: Settings) -> Iterator[LiveServer]:
-    server = LiveServer(settings)
-    server.start()
-    try:
+    with live_server_with(settings) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
