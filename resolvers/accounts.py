@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from schema.accounts import (
     AuthPayload,
     LogInInput,
@@ -13,15 +15,17 @@ from schema.accounts import (
     UpdateProfilePayload,
 )
 from schema.context import Info
-from schema.errors import UserError, attempt
+from schema.errors import payload
 from schema.users import User
 from services import accounts, profiles
 from services.accounts import Session
 
 
-def _auth_payload(result: Session | list[UserError]) -> AuthPayload:
-    if not isinstance(result, Session):
-        return AuthPayload(errors=result)
+async def _auth_payload(call: Awaitable[Session]) -> AuthPayload:
+    return await payload(call, _signed_in, AuthPayload)
+
+
+def _signed_in(result: Session) -> AuthPayload:
     return AuthPayload(
         access_token=result.access_token,
         access_token_expires_at=result.access_token_expires_at,
@@ -31,35 +35,31 @@ def _auth_payload(result: Session | list[UserError]) -> AuthPayload:
 
 
 async def sign_up(info: Info, input: SignUpInput) -> AuthPayload:
-    return _auth_payload(
-        await attempt(
-            accounts.sign_up(
-                info.context.stores,
-                username=input.username,
-                email=input.email,
-                password=input.password,
-                full_name=input.full_name,
-                client_address=info.context.client_address,
-            )
+    return await _auth_payload(
+        accounts.sign_up(
+            info.context.stores,
+            username=input.username,
+            email=input.email,
+            password=input.password,
+            full_name=input.full_name,
+            client_address=info.context.client_address,
         )
     )
 
 
 async def log_in(info: Info, input: LogInInput) -> AuthPayload:
-    return _auth_payload(
-        await attempt(
-            accounts.log_in(
-                info.context.stores,
-                username_or_email=input.username_or_email,
-                password=input.password,
-                client_address=info.context.client_address,
-            )
+    return await _auth_payload(
+        accounts.log_in(
+            info.context.stores,
+            username_or_email=input.username_or_email,
+            password=input.password,
+            client_address=info.context.client_address,
         )
     )
 
 
 async def refresh_token(info: Info, input: RefreshTokenInput) -> AuthPayload:
-    return _auth_payload(await attempt(accounts.refresh(info.context.stores, input.refresh_token)))
+    return await _auth_payload(accounts.refresh(info.context.stores, input.refresh_token))
 
 
 async def log_out(info: Info, input: LogOutInput | None = None) -> LogOutPayload:
@@ -77,7 +77,8 @@ async def log_out(info: Info, input: LogOutInput | None = None) -> LogOutPayload
 
 async def update_profile(info: Info, input: UpdateProfileInput) -> UpdateProfilePayload:
     changes = profiles.ProfileChanges(full_name=input.full_name, bio=input.bio, is_private=input.is_private)
-    result = await attempt(profiles.update_profile(info.context.stores, info.context.require_viewer(), changes))
-    if isinstance(result, list):
-        return UpdateProfilePayload(errors=result)
-    return UpdateProfilePayload(user=User.from_row(result))
+    return await payload(
+        profiles.update_profile(info.context.stores, info.context.require_viewer(), changes),
+        lambda row: UpdateProfilePayload(user=User.from_row(row)),
+        UpdateProfilePayload,
+    )

@@ -8,7 +8,7 @@ import strawberry
 
 from db.content import Post as PostRow
 from schema.context import Info
-from schema.errors import attempt
+from schema.errors import payload
 from schema.insights import RecordViewsPayload
 from schema.post_inputs import PostPayload
 from schema.posts import Post
@@ -33,8 +33,7 @@ async def record_views(info: Info, post_ids: list[strawberry.ID]) -> RecordViews
         ids = [parse_global_id(pid, "Post", "postIds") for pid in post_ids]
         await views.record_views(info.context.stores, viewer, ids, _buffer(info))
 
-    failed = await attempt(work())
-    return RecordViewsPayload(errors=failed or [])
+    return await payload(work(), lambda _: RecordViewsPayload(), RecordViewsPayload)
 
 
 async def _save_action(
@@ -45,8 +44,7 @@ async def _save_action(
     async def work() -> Post:
         return Post.from_row(await action(info.context.stores, viewer, parse_global_id(post_id, "Post", "postId")))
 
-    result = await attempt(work())
-    return PostPayload(errors=result) if isinstance(result, list) else PostPayload(post=result)
+    return await payload(work(), lambda value: PostPayload(post=value), PostPayload)
 
 
 async def save_post(info: Info, post_id: strawberry.ID) -> PostPayload:

@@ -8,7 +8,7 @@ import strawberry
 
 from db.moderation import CaseStatus, ReportReason, TargetKind
 from schema.context import Info
-from schema.errors import attempt
+from schema.errors import payload
 from schema.moderation import (
     CaseStatusEnum,
     DecisionEnum,
@@ -39,8 +39,7 @@ async def _report(
     async def work() -> bool:
         return await call(info.context.stores, viewer, parse_global_id(global_id, type_name, field), reason)
 
-    result = await attempt(work())
-    return ReportPayload(errors=result) if isinstance(result, list) else ReportPayload(counted=result)
+    return await payload(work(), lambda value: ReportPayload(counted=value), ReportPayload)
 
 
 async def report_post(info: Info, post_id: strawberry.ID, reason: ReportReasonEnum) -> ReportPayload:  # type: ignore[valid-type]
@@ -63,8 +62,7 @@ async def moderate_post(info: Info, post_id: strawberry.ID, action: DecisionEnum
         row = await moderation.moderate(info.context.stores, viewer, TargetKind.POST, target, Decision(action))
         return Post.from_row(row)  # type: ignore[arg-type]
 
-    result = await attempt(work())
-    return ModeratePostPayload(errors=result) if isinstance(result, list) else ModeratePostPayload(post=result)
+    return await payload(work(), lambda value: ModeratePostPayload(post=value), ModeratePostPayload)
 
 
 async def moderate_comment(info: Info, comment_id: strawberry.ID, action: DecisionEnum) -> ModerateCommentPayload:  # type: ignore[valid-type]
@@ -75,10 +73,7 @@ async def moderate_comment(info: Info, comment_id: strawberry.ID, action: Decisi
         row = await moderation.moderate(info.context.stores, viewer, TargetKind.COMMENT, target, Decision(action))
         return Comment.from_row(row)  # type: ignore[arg-type]
 
-    result = await attempt(work())
-    if isinstance(result, list):
-        return ModerateCommentPayload(errors=result)
-    return ModerateCommentPayload(comment=result)
+    return await payload(work(), lambda comment: ModerateCommentPayload(comment=comment), ModerateCommentPayload)
 
 
 async def _suspension(info: Info, user_id: strawberry.ID, suspended: bool, reason: str) -> SuspensionPayload:
@@ -88,8 +83,7 @@ async def _suspension(info: Info, user_id: strawberry.ID, suspended: bool, reaso
         target = parse_global_id(user_id, "User", "userId")
         return User.from_row(await moderation.set_suspended(info.context.stores, viewer, target, suspended, reason))
 
-    result = await attempt(work())
-    return SuspensionPayload(errors=result) if isinstance(result, list) else SuspensionPayload(user=result)
+    return await payload(work(), lambda value: SuspensionPayload(user=value), SuspensionPayload)
 
 
 async def suspend_user(info: Info, user_id: strawberry.ID, reason: str = "") -> SuspensionPayload:
@@ -107,18 +101,17 @@ async def dismiss_user_reports(info: Info, user_id: strawberry.ID, reason: str =
         target = parse_global_id(user_id, "User", "userId")
         return User.from_row(await moderation.dismiss_user_reports(info.context.stores, viewer, target, reason))
 
-    result = await attempt(work())
-    return SuspensionPayload(errors=result) if isinstance(result, list) else SuspensionPayload(user=result)
+    return await payload(work(), lambda value: SuspensionPayload(user=value), SuspensionPayload)
 
 
 async def set_hidden_words(info: Info, words: list[str]) -> HiddenWordsPayload:
     viewer = info.context.require_viewer()
 
-    async def work() -> HiddenWordsPayload:
-        return HiddenWordsPayload(words=await content_filter.set_hidden_words(info.context.stores, viewer, words))
-
-    result = await attempt(work())
-    return HiddenWordsPayload(errors=result) if isinstance(result, list) else result
+    return await payload(
+        content_filter.set_hidden_words(info.context.stores, viewer, words),
+        lambda stored: HiddenWordsPayload(words=stored),
+        HiddenWordsPayload,
+    )
 
 
 async def moderation_queue(

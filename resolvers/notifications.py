@@ -7,7 +7,7 @@ from collections.abc import AsyncGenerator
 import strawberry
 
 from schema.context import Info
-from schema.errors import attempt
+from schema.errors import payload
 from schema.notifications import (
     MarkNotificationsReadPayload,
     Notification,
@@ -74,16 +74,13 @@ async def set_post_notifications(info: Info, user_id: strawberry.ID, enabled: bo
     """Turn NEW_POST alerts for a followed account on or off."""
     viewer = info.context.require_viewer()
 
-    async def work() -> int:
+    async def work() -> PostNotificationsPayload:
         author_id = parse_global_id(user_id, "User", "userId")
         await notifications.set_post_alerts(info.context.stores, viewer, author_id, enabled)
-        return author_id
+        row = await info.context.loaders.user_by_id.load(author_id)
+        return PostNotificationsPayload(user=User.from_row(row) if row else None, enabled=enabled)
 
-    result = await attempt(work())
-    if isinstance(result, list):
-        return PostNotificationsPayload(errors=result)
-    row = await info.context.loaders.user_by_id.load(result)
-    return PostNotificationsPayload(user=User.from_row(row) if row else None, enabled=enabled)
+    return await payload(work(), lambda done: done, PostNotificationsPayload)
 
 
 async def live_notifications(info: Info) -> AsyncGenerator[Notification, None]:

@@ -11,7 +11,7 @@ from strawberry.file_uploads import Upload
 
 from graph.listing import Listing
 from schema.context import Info
-from schema.errors import UserError, attempt
+from schema.errors import UserError, payload
 from schema.media import (
     CompleteUploadInput,
     CreateUploadInput,
@@ -41,12 +41,6 @@ from storage import UploadTarget
 T = TypeVar("T")
 
 
-async def _run(info: Info, work: Callable[[int], Awaitable[T]]) -> T | list[UserError]:
-    """Run ``work(viewer)``; expected failures, bad ids included, become UserErrors."""
-    viewer = info.context.require_viewer()
-    return await attempt(work(viewer))
-
-
 def _target(target: UploadTarget) -> UploadTargetType:
     headers = [HttpHeader(name=name, value=value) for name, value in target.headers.items()]
     return UploadTargetType(url=target.url, method=target.method, headers=headers, expires_at=target.expires_at)
@@ -61,9 +55,11 @@ async def create_upload(info: Info, input: CreateUploadInput) -> CreateUploadPay
         filename=input.filename,
         alt_text=input.alt_text,
     )
-    plan = await _run(info, lambda viewer: uploads.create_upload(info.context.stores, viewer, request))
-    if isinstance(plan, list):
-        return CreateUploadPayload(errors=plan)
+    created = uploads.create_upload(info.context.stores, info.context.require_viewer(), request)
+    return await payload(created, _upload_payload, CreateUploadPayload)
+
+
+def _upload_payload(plan: uploads.UploadPlan) -> CreateUploadPayload:
     multipart = plan.multipart
     return CreateUploadPayload(
         media=Media.from_row(plan.media),
@@ -81,8 +77,7 @@ async def complete_upload(info: Info, input: CompleteUploadInput) -> MediaPayloa
         media_id = parse_global_id(input.media_id, "Media", "mediaId")
         return Media.from_row(await uploads.complete_upload(info.context.stores, viewer, media_id, etags))
 
-    result = await _run(info, work)
-    return MediaPayload(errors=result) if isinstance(result, list) else MediaPayload(media=result)
+    return await payload(work(info.context.require_viewer()), lambda value: MediaPayload(media=value), MediaPayload)
 
 
 async def upload_media(info: Info, file: Upload, alt_text: str = "") -> MediaPayload:
@@ -109,8 +104,7 @@ async def upload_media(info: Info, file: Upload, alt_text: str = "") -> MediaPay
         )
         return Media.from_row(row)
 
-    result = await _run(info, work)
-    return MediaPayload(errors=result) if isinstance(result, list) else MediaPayload(media=result)
+    return await payload(work(info.context.require_viewer()), lambda value: MediaPayload(media=value), MediaPayload)
 
 
 async def create_post(info: Info, input: CreatePostInput) -> PostPayload:
@@ -124,8 +118,7 @@ async def create_post(info: Info, input: CreatePostInput) -> PostPayload:
         )
         return Post.from_row(await posts.create_post(info.context.stores, viewer, request))
 
-    result = await _run(info, work)
-    return PostPayload(errors=result) if isinstance(result, list) else PostPayload(post=result)
+    return await payload(work(info.context.require_viewer()), lambda value: PostPayload(post=value), PostPayload)
 
 
 async def edit_post(info: Info, input: EditPostInput) -> PostPayload:
@@ -141,18 +134,15 @@ async def edit_post(info: Info, input: EditPostInput) -> PostPayload:
         )
         return Post.from_row(row)
 
-    result = await _run(info, work)
-    return PostPayload(errors=result) if isinstance(result, list) else PostPayload(post=result)
+    return await payload(work(info.context.require_viewer()), lambda value: PostPayload(post=value), PostPayload)
 
 
 async def delete_post(info: Info, post_id: strawberry.ID) -> DeletePostPayload:
     async def work(viewer: int) -> int:
         return await posts.delete_post(info.context.stores, viewer, parse_global_id(post_id, "Post", "postId"))
 
-    result = await _run(info, work)
-    if isinstance(result, list):
-        return DeletePostPayload(errors=result)
-    return DeletePostPayload(deleted_post_id=strawberry.ID(str(post_id)))
+    deleted = DeletePostPayload(deleted_post_id=strawberry.ID(str(post_id)))
+    return await payload(work(info.context.require_viewer()), lambda _: deleted, DeletePostPayload)
 
 
 async def _post_action(info: Info, post_id: strawberry.ID, action: Callable[..., Awaitable[object]]) -> PostPayload:
@@ -160,8 +150,7 @@ async def _post_action(info: Info, post_id: strawberry.ID, action: Callable[...,
         row = await action(info.context.stores, viewer, parse_global_id(post_id, "Post", "postId"))
         return Post.from_row(row)  # type: ignore[arg-type]
 
-    result = await _run(info, work)
-    return PostPayload(errors=result) if isinstance(result, list) else PostPayload(post=result)
+    return await payload(work(info.context.require_viewer()), lambda value: PostPayload(post=value), PostPayload)
 
 
 async def like_post(info: Info, post_id: strawberry.ID) -> PostPayload:
@@ -180,8 +169,9 @@ async def add_comment(info: Info, input: AddCommentInput) -> CommentPayload:
             await engagement.add_comment(info.context.stores, viewer, post_id, input.text, reply_to)
         )
 
-    result = await _run(info, work)
-    return CommentPayload(errors=result) if isinstance(result, list) else CommentPayload(comment=result)
+    return await payload(
+        work(info.context.require_viewer()), lambda value: CommentPayload(comment=value), CommentPayload
+    )
 
 
 async def delete_comment(info: Info, comment_id: strawberry.ID) -> DeleteCommentPayload:
@@ -190,10 +180,8 @@ async def delete_comment(info: Info, comment_id: strawberry.ID) -> DeleteComment
             info.context.stores, viewer, parse_global_id(comment_id, "Comment", "commentId")
         )
 
-    result = await _run(info, work)
-    if isinstance(result, list):
-        return DeleteCommentPayload(errors=result)
-    return DeleteCommentPayload(deleted_comment_id=strawberry.ID(str(comment_id)))
+    deleted = DeleteCommentPayload(deleted_comment_id=strawberry.ID(str(comment_id)))
+    return await payload(work(info.context.require_viewer()), lambda _: deleted, DeleteCommentPayload)
 
 
 async def post(info: Info, id: strawberry.ID) -> Post | None:

@@ -9,7 +9,7 @@ import strawberry
 
 from db.models import User as UserRow
 from schema.context import Info
-from schema.errors import UserError, attempt
+from schema.errors import payload
 from schema.relay import parse_global_id
 from schema.social import FollowPayload, UserPayload
 from schema.users import User
@@ -20,40 +20,37 @@ from services.stores import Stores
 T = TypeVar("T")
 
 
-async def _on_user(
-    info: Info, user_id: strawberry.ID, action: Callable[[Stores, int, int], Awaitable[T]]
-) -> T | list[UserError]:
-    """Run ``action(stores, viewer, other user)``; a bad id is a UserError like any other."""
+async def _on_user(info: Info, user_id: strawberry.ID, action: Callable[[Stores, int, int], Awaitable[T]]) -> T:
+    """``action(stores, viewer, other user)``; run inside ``payload``, a bad id is a UserError
+    like any other."""
     viewer = info.context.require_viewer()
-
-    async def run() -> T:
-        return await action(info.context.stores, viewer, parse_global_id(user_id, "User", "userId"))
-
-    return await attempt(run())
+    return await action(info.context.stores, viewer, parse_global_id(user_id, "User", "userId"))
 
 
 async def _user_payload(
     info: Info, user_id: strawberry.ID, action: Callable[[Stores, int, int], Awaitable[UserRow | None]]
 ) -> UserPayload:
-    result = await _on_user(info, user_id, action)
-    if isinstance(result, list):
-        return UserPayload(errors=result)
-    return UserPayload(user=User.from_row(result) if result is not None else None)
+    return await payload(
+        _on_user(info, user_id, action),
+        lambda row: UserPayload(user=User.from_row(row) if row is not None else None),
+        UserPayload,
+    )
 
 
 async def follow(info: Info, user_id: strawberry.ID) -> FollowPayload:
-    result = await _on_user(info, user_id, social.follow)
-    if isinstance(result, list):
-        return FollowPayload(errors=result)
-    status, target = result
-    return FollowPayload(status=status, user=User.from_row(target))
+    return await payload(
+        _on_user(info, user_id, social.follow),
+        lambda result: FollowPayload(status=result[0], user=User.from_row(result[1])),
+        FollowPayload,
+    )
 
 
 async def unfollow(info: Info, user_id: strawberry.ID) -> FollowPayload:
-    result = await _on_user(info, user_id, social.unfollow)
-    if isinstance(result, list):
-        return FollowPayload(errors=result)
-    return FollowPayload(status=FollowStatus.NOT_FOLLOWING, user=User.from_row(result))
+    return await payload(
+        _on_user(info, user_id, social.unfollow),
+        lambda row: FollowPayload(status=FollowStatus.NOT_FOLLOWING, user=User.from_row(row)),
+        FollowPayload,
+    )
 
 
 async def approve_follow_request(info: Info, user_id: strawberry.ID) -> UserPayload:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import strawberry
@@ -10,6 +10,7 @@ import strawberry
 from services.errors import DomainError, ErrorCode, ValidationErrors
 
 T = TypeVar("T")
+P = TypeVar("P")
 
 ErrorCodeEnum = strawberry.enum(ErrorCode, name="ErrorCode", description="Why a mutation could not do what was asked.")
 
@@ -26,9 +27,11 @@ def user_errors(error: DomainError) -> list[UserError]:
     return [UserError(field=e.field, message=e.message, code=e.code) for e in errors]
 
 
-async def attempt(call: Awaitable[T]) -> T | list[UserError]:
-    """Await a service call; expected failures come back as UserErrors instead of raising."""
+async def payload(call: Awaitable[T], done: Callable[[T], P], failed: Callable[..., P]) -> P:
+    """A mutation's payload: ``done(result)`` of the service call, or ``failed(errors=...)``
+    with its expected failures as UserErrors (anything else goes on up)."""
     try:
-        return await call
+        result = await call
     except DomainError as error:
-        return user_errors(error)
+        return failed(errors=user_errors(error))
+    return done(result)
