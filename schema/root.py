@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
+from typing import Any
 
 import strawberry
 from strawberry import relay
@@ -46,6 +47,21 @@ AUTHENTICATED: list[type[BasePermission]] = [IsAuthenticated]
 MODERATORS: list[type[BasePermission]] = [IsAuthenticated, IsModerator]
 
 
+def _guarded(declare: Callable[..., Any], permissions: list[type[BasePermission]]) -> Callable[..., Any]:
+    """A declaration of root fields whose permission classes are said once, here."""
+
+    def field(resolver: Callable[..., Any], description: str | None = None) -> Any:
+        return declare(resolver=resolver, permission_classes=permissions, description=description)
+
+    return field
+
+
+signed_in_field = _guarded(strawberry.field, AUTHENTICATED)
+signed_in_mutation = _guarded(strawberry.mutation, AUTHENTICATED)
+moderator_field = _guarded(strawberry.field, MODERATORS)
+moderator_mutation = _guarded(strawberry.mutation, MODERATORS)
+
+
 @strawberry.type
 class UserQueries:
     viewer: User | None = strawberry.field(
@@ -55,14 +71,10 @@ class UserQueries:
         resolver=users.user, description="A user by username; null when missing or hidden."
     )
     node: relay.Node | None = strawberry.field(resolver=nodes.node, description="Any object by its global id.")
-    follow_requests: Connection[User] = strawberry.field(
-        resolver=users.follow_requests,
-        permission_classes=AUTHENTICATED,
-        description="People asking to follow the viewer, newest first.",
+    follow_requests: Connection[User] = signed_in_field(
+        users.follow_requests, "People asking to follow the viewer, newest first."
     )
-    blocked_users: Connection[User] = strawberry.field(
-        resolver=users.blocked_users, permission_classes=AUTHENTICATED, description="Whom the viewer blocks."
-    )
+    blocked_users: Connection[User] = signed_in_field(users.blocked_users, "Whom the viewer blocks.")
 
 
 @strawberry.type
@@ -72,91 +84,57 @@ class AccountMutations:
     refresh_token: AuthPayload = strawberry.mutation(
         resolver=accounts.refresh_token, description="Swap a refresh token for a new pair; each works once."
     )
-    log_out: LogOutPayload = strawberry.mutation(resolver=accounts.log_out, permission_classes=AUTHENTICATED)
-    update_profile: UpdateProfilePayload = strawberry.mutation(
-        resolver=accounts.update_profile, permission_classes=AUTHENTICATED
-    )
+    log_out: LogOutPayload = signed_in_mutation(accounts.log_out)
+    update_profile: UpdateProfilePayload = signed_in_mutation(accounts.update_profile)
 
 
 @strawberry.type
 class SocialMutations:
-    follow: FollowPayload = strawberry.mutation(
-        resolver=social.follow,
-        permission_classes=AUTHENTICATED,
-        description="FOLLOWING for public accounts, REQUESTED for private ones. Repeating is harmless.",
+    follow: FollowPayload = signed_in_mutation(
+        social.follow, "FOLLOWING for public accounts, REQUESTED for private ones. Repeating is harmless."
     )
-    unfollow: FollowPayload = strawberry.mutation(
-        resolver=social.unfollow, permission_classes=AUTHENTICATED, description="Also withdraws a pending request."
-    )
-    approve_follow_request: UserPayload = strawberry.mutation(
-        resolver=social.approve_follow_request, permission_classes=AUTHENTICATED
-    )
-    reject_follow_request: UserPayload = strawberry.mutation(
-        resolver=social.reject_follow_request, permission_classes=AUTHENTICATED
-    )
-    remove_follower: UserPayload = strawberry.mutation(
-        resolver=social.remove_follower, permission_classes=AUTHENTICATED
-    )
-    block: UserPayload = strawberry.mutation(
-        resolver=social.block,
-        permission_classes=AUTHENTICATED,
-        description="Also removes follows and requests in both directions.",
-    )
-    unblock: UserPayload = strawberry.mutation(resolver=social.unblock, permission_classes=AUTHENTICATED)
+    unfollow: FollowPayload = signed_in_mutation(social.unfollow, "Also withdraws a pending request.")
+    approve_follow_request: UserPayload = signed_in_mutation(social.approve_follow_request)
+    reject_follow_request: UserPayload = signed_in_mutation(social.reject_follow_request)
+    remove_follower: UserPayload = signed_in_mutation(social.remove_follower)
+    block: UserPayload = signed_in_mutation(social.block, "Also removes follows and requests in both directions.")
+    unblock: UserPayload = signed_in_mutation(social.unblock)
 
 
 @strawberry.type
 class PostQueries:
     post: Post | None = strawberry.field(resolver=posts.post, description="A post; null when missing or hidden.")
-    close_friends: Connection[User] = strawberry.field(
-        resolver=posts.close_friends, permission_classes=AUTHENTICATED, description="The viewer's close friends."
-    )
+    close_friends: Connection[User] = signed_in_field(posts.close_friends, "The viewer's close friends.")
 
 
 @strawberry.type
 class PostMutations:
-    create_upload: CreateUploadPayload = strawberry.mutation(
-        resolver=posts.create_upload,
-        permission_classes=AUTHENTICATED,
-        description="Declare a file; PUT its bytes as instructed, then call completeUpload.",
+    create_upload: CreateUploadPayload = signed_in_mutation(
+        posts.create_upload, "Declare a file; PUT its bytes as instructed, then call completeUpload."
     )
-    complete_upload: MediaPayload = strawberry.mutation(
-        resolver=posts.complete_upload,
-        permission_classes=AUTHENTICATED,
-        description="Check the uploaded bytes (size, sha256) and start processing.",
+    complete_upload: MediaPayload = signed_in_mutation(
+        posts.complete_upload, "Check the uploaded bytes (size, sha256) and start processing."
     )
-    upload_media: MediaPayload = strawberry.mutation(
-        resolver=posts.upload_media,
-        permission_classes=AUTHENTICATED,
-        description="A small image in one request (GraphQL multipart request; send GraphQL-Require-Preflight).",
+    upload_media: MediaPayload = signed_in_mutation(
+        posts.upload_media, "A small image in one request (GraphQL multipart request; send GraphQL-Require-Preflight)."
     )
-    create_post: PostPayload = strawberry.mutation(resolver=posts.create_post, permission_classes=AUTHENTICATED)
-    edit_post: PostPayload = strawberry.mutation(resolver=posts.edit_post, permission_classes=AUTHENTICATED)
-    delete_post: DeletePostPayload = strawberry.mutation(resolver=posts.delete_post, permission_classes=AUTHENTICATED)
-    like_post: PostPayload = strawberry.mutation(
-        resolver=posts.like_post, permission_classes=AUTHENTICATED, description="Liking twice changes nothing."
+    create_post: PostPayload = signed_in_mutation(posts.create_post)
+    edit_post: PostPayload = signed_in_mutation(posts.edit_post)
+    delete_post: DeletePostPayload = signed_in_mutation(posts.delete_post)
+    like_post: PostPayload = signed_in_mutation(posts.like_post, "Liking twice changes nothing.")
+    unlike_post: PostPayload = signed_in_mutation(posts.unlike_post)
+    add_comment: CommentPayload = signed_in_mutation(posts.add_comment)
+    delete_comment: DeleteCommentPayload = signed_in_mutation(
+        posts.delete_comment, "For the comment's author and the post's author."
     )
-    unlike_post: PostPayload = strawberry.mutation(resolver=posts.unlike_post, permission_classes=AUTHENTICATED)
-    add_comment: CommentPayload = strawberry.mutation(resolver=posts.add_comment, permission_classes=AUTHENTICATED)
-    delete_comment: DeleteCommentPayload = strawberry.mutation(
-        resolver=posts.delete_comment,
-        permission_classes=AUTHENTICATED,
-        description="For the comment's author and the post's author.",
-    )
-    add_close_friend: UserPayload = strawberry.mutation(
-        resolver=social.add_close_friend, permission_classes=AUTHENTICATED
-    )
-    remove_close_friend: UserPayload = strawberry.mutation(
-        resolver=social.remove_close_friend, permission_classes=AUTHENTICATED
-    )
+    add_close_friend: UserPayload = signed_in_mutation(social.add_close_friend)
+    remove_close_friend: UserPayload = signed_in_mutation(social.remove_close_friend)
 
 
 @strawberry.type
 class FeedQueries:
-    feed: FeedConnection = strawberry.field(
-        resolver=feed.home_feed,
-        permission_classes=AUTHENTICATED,
-        description="The viewer's home feed: their own posts and those of the people they follow.",
+    feed: FeedConnection = signed_in_field(
+        feed.home_feed, "The viewer's home feed: their own posts and those of the people they follow."
     )
 
 
@@ -187,10 +165,9 @@ class SearchQueries:
             "viewer may see; ties by name."
         ),
     )
-    suggested_users: list[UserSuggestion] = strawberry.field(
-        resolver=search.suggested_users,
-        permission_classes=AUTHENTICATED,
-        description=(
+    suggested_users: list[UserSuggestion] = signed_in_field(
+        search.suggested_users,
+        (
             "People followed by those the viewer follows, most mutual follows first; never anyone "
             "the viewer follows, asked to follow or has a block with. A list, not a connection."
         ),
@@ -199,36 +176,29 @@ class SearchQueries:
 
 @strawberry.type
 class NotificationQueries:
-    notifications: NotificationConnection = strawberry.field(
-        resolver=notification_resolvers.notification_list,
-        permission_classes=AUTHENTICATED,
-        description="The viewer's notifications, newest activity first.",
+    notifications: NotificationConnection = signed_in_field(
+        notification_resolvers.notification_list, "The viewer's notifications, newest activity first."
     )
-    unread_notification_count: int = strawberry.field(
-        resolver=notification_resolvers.unread_notification_count, permission_classes=AUTHENTICATED
-    )
+    unread_notification_count: int = signed_in_field(notification_resolvers.unread_notification_count)
 
 
 @strawberry.type
 class NotificationMutations:
-    mark_notifications_read: MarkNotificationsReadPayload = strawberry.mutation(
-        resolver=notification_resolvers.mark_notifications_read,
-        permission_classes=AUTHENTICATED,
-        description="Mark the given notifications read, or all of them with all: true.",
+    mark_notifications_read: MarkNotificationsReadPayload = signed_in_mutation(
+        notification_resolvers.mark_notifications_read,
+        "Mark the given notifications read, or all of them with all: true.",
     )
-    set_post_notifications: PostNotificationsPayload = strawberry.mutation(
-        resolver=notification_resolvers.set_post_notifications,
-        permission_classes=AUTHENTICATED,
-        description="Get (or stop getting) a NEW_POST notification for each post of an account you follow.",
+    set_post_notifications: PostNotificationsPayload = signed_in_mutation(
+        notification_resolvers.set_post_notifications,
+        "Get (or stop getting) a NEW_POST notification for each post of an account you follow.",
     )
 
 
 @strawberry.type
 class InsightsQueries:
-    saved_posts: Connection[Post] = strawberry.field(
-        resolver=insight_resolvers.saved_posts,
-        permission_classes=AUTHENTICATED,
-        description=(
+    saved_posts: Connection[Post] = signed_in_field(
+        insight_resolvers.saved_posts,
+        (
             "The viewer's saved posts, newest save first. A post the viewer may no longer see (its "
             "author went private or blocked them, or it was deleted) is left out."
         ),
@@ -237,82 +207,60 @@ class InsightsQueries:
 
 @strawberry.type
 class InsightsMutations:
-    record_views: RecordViewsPayload = strawberry.mutation(
-        resolver=insight_resolvers.record_views,
-        permission_classes=AUTHENTICATED,
-        description=(
+    record_views: RecordViewsPayload = signed_in_mutation(
+        insight_resolvers.record_views,
+        (
             "Report posts the viewer has seen, at most SHUTTER_RECORD_VIEWS_MAX_POSTS (100 by default) "
             "per call; each post listed counts one view (listed twice, still one). Views of the viewer's "
             "own posts do not count, and posts the viewer may not see are passed over without an error."
         ),
     )
-    save_post: PostPayload = strawberry.mutation(
-        resolver=insight_resolvers.save_post,
-        permission_classes=AUTHENTICATED,
-        description="Saving twice changes nothing; only the viewer sees what they saved.",
+    save_post: PostPayload = signed_in_mutation(
+        insight_resolvers.save_post, "Saving twice changes nothing; only the viewer sees what they saved."
     )
-    unsave_post: PostPayload = strawberry.mutation(
-        resolver=insight_resolvers.unsave_post, permission_classes=AUTHENTICATED
-    )
+    unsave_post: PostPayload = signed_in_mutation(insight_resolvers.unsave_post)
 
 
 @strawberry.type
 class ModerationQueries:
-    moderation_queue: Connection[ModerationCase] = strawberry.field(
-        resolver=moderation_resolvers.moderation_queue,
-        permission_classes=MODERATORS,
-        description="Reported posts, comments and accounts, oldest case first. Moderators only (else FORBIDDEN).",
+    moderation_queue: Connection[ModerationCase] = moderator_field(
+        moderation_resolvers.moderation_queue,
+        "Reported posts, comments and accounts, oldest case first. Moderators only (else FORBIDDEN).",
     )
-    moderation_log: Connection[ModerationLogEntry] = strawberry.field(
-        resolver=moderation_resolvers.moderation_log,
-        permission_classes=MODERATORS,
-        description="Every moderation action, newest first. Moderators only (else FORBIDDEN).",
+    moderation_log: Connection[ModerationLogEntry] = moderator_field(
+        moderation_resolvers.moderation_log, "Every moderation action, newest first. Moderators only (else FORBIDDEN)."
     )
 
 
 @strawberry.type
 class ModerationMutations:
-    report_post: ReportPayload = strawberry.mutation(
-        resolver=moderation_resolvers.report_post,
-        permission_classes=AUTHENTICATED,
-        description=(
+    report_post: ReportPayload = signed_in_mutation(
+        moderation_resolvers.report_post,
+        (
             "Report a post; once SHUTTER_REPORT_HIDE_THRESHOLD (5 by default) distinct people report it, it is "
             "hidden pending review. Reporting twice counts once."
         ),
     )
-    report_comment: ReportPayload = strawberry.mutation(
-        resolver=moderation_resolvers.report_comment,
-        permission_classes=AUTHENTICATED,
-        description="Report a comment; hidden at the same threshold as posts.",
+    report_comment: ReportPayload = signed_in_mutation(
+        moderation_resolvers.report_comment, "Report a comment; hidden at the same threshold as posts."
     )
-    report_user: ReportPayload = strawberry.mutation(
-        resolver=moderation_resolvers.report_user,
-        permission_classes=AUTHENTICATED,
-        description="Report an account for review; reports alone never suspend it.",
+    report_user: ReportPayload = signed_in_mutation(
+        moderation_resolvers.report_user, "Report an account for review; reports alone never suspend it."
     )
-    moderate_post: ModeratePostPayload = strawberry.mutation(
-        resolver=moderation_resolvers.moderate_post, permission_classes=MODERATORS
+    moderate_post: ModeratePostPayload = moderator_mutation(moderation_resolvers.moderate_post)
+    moderate_comment: ModerateCommentPayload = moderator_mutation(moderation_resolvers.moderate_comment)
+    suspend_user: SuspensionPayload = moderator_mutation(
+        moderation_resolvers.suspend_user,
+        "The account can no longer sign in and everything it shared is hidden. Staff: admins only.",
     )
-    moderate_comment: ModerateCommentPayload = strawberry.mutation(
-        resolver=moderation_resolvers.moderate_comment, permission_classes=MODERATORS
+    unsuspend_user: SuspensionPayload = moderator_mutation(moderation_resolvers.unsuspend_user)
+    dismiss_user_reports: SuspensionPayload = moderator_mutation(
+        moderation_resolvers.dismiss_user_reports,
+        "Close an account's pending reports with no action against it; logged as DISMISS.",
     )
-    suspend_user: SuspensionPayload = strawberry.mutation(
-        resolver=moderation_resolvers.suspend_user,
-        permission_classes=MODERATORS,
-        description="The account can no longer sign in and everything it shared is hidden. Staff: admins only.",
-    )
-    unsuspend_user: SuspensionPayload = strawberry.mutation(
-        resolver=moderation_resolvers.unsuspend_user, permission_classes=MODERATORS
-    )
-    dismiss_user_reports: SuspensionPayload = strawberry.mutation(
-        resolver=moderation_resolvers.dismiss_user_reports,
-        permission_classes=MODERATORS,
-        description="Close an account's pending reports with no action against it; logged as DISMISS.",
-    )
-    set_hidden_words: HiddenWordsPayload = strawberry.mutation(
-        resolver=moderation_resolvers.set_hidden_words,
-        permission_classes=AUTHENTICATED,
-        description=(
+    set_hidden_words: HiddenWordsPayload = signed_in_mutation(
+        moderation_resolvers.set_hidden_words,
+        (
             "Replace the viewer's hidden words: comments on the viewer's posts holding one (whole word, any "
             "case) are seen only by whoever wrote them."
         ),
