@@ -34,7 +34,7 @@ class State(TypedDict):
     stores: Stores
     live: LiveHub
     revoked: RevokedFamilies  # schema.context.Context.revoked
-    view_buffer: ViewBuffer  # resolvers.insights.VIEW_BUFFER
+    view_buffer: ViewBuffer  # schema.context.Context.view_buffer
 
 
 def create_app(settings: Settings | None = None) -> Starlette:

@@ -17,21 +17,13 @@ from schema.search import post_connection, prime_authors
 from services import saves, search, views
 from services.stores import Stores
 
-# The key under which the app's lifespan hands each request its process's view buffer.
-VIEW_BUFFER = "view_buffer"
-
-
-def _buffer(info: Info) -> views.Buffer | None:
-    buffer: views.Buffer | None = getattr(info.context.connection.state, VIEW_BUFFER, None)
-    return buffer
-
 
 async def record_views(info: Info, post_ids: list[strawberry.ID]) -> RecordViewsPayload:
     viewer = info.context.require_viewer()
 
     async def work() -> None:
         ids = [parse_global_id(pid, "Post", "postIds") for pid in post_ids]
-        await views.record_views(info.context.stores, viewer, ids, _buffer(info))
+        await views.record_views(info.context.stores, viewer, ids, info.context.view_buffer)
 
     return await payload(work(), lambda _: RecordViewsPayload(), RecordViewsPayload)
 

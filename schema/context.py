@@ -16,6 +16,7 @@ from services.live import LiveHub
 from services.revocations import RevokedFamilies
 from services.stores import Stores
 from services.tokens import AccessClaims, InvalidAccessToken, decode_access_token
+from services.views import Buffer
 
 BEARER = "bearer "
 
@@ -31,6 +32,8 @@ class Context:
     live: LiveHub | None = None
     # Sign-ins revoked before their tokens expire, as this process knows them.
     revoked: RevokedFamilies | None = None
+    # Where this process gathers recorded views between flushes (None: straight to Redis).
+    view_buffer: Buffer | None = None
     # The operation's static cost (schema/cost.py), once worked out.
     cost: int | None = None
     # Whether the document is one of the server's trusted documents (SHUTTER_TRUSTED_DOCUMENTS).
@@ -118,6 +121,20 @@ class Context:
             self._auth_error = "The access token has expired."
         self._check_revoked()
         self._loaders = Loaders.create(self.stores, self._claims.user_id if self._claims else None)
+
+
+def connection_context(connection: HTTPConnection) -> Context:
+    """The context of an operation arriving on ``connection``: the stores and per-process
+    services the app's lifespan put in its state, for HTTP and WebSocket alike."""
+    state = connection.state
+    return Context(
+        stores=state.stores,
+        connection=connection,
+        request_id=state.request_id,
+        live=getattr(state, "live", None),
+        revoked=getattr(state, "revoked", None),
+        view_buffer=getattr(state, "view_buffer", None),
+    )
 
 
 def in_process_context(

@@ -24,7 +24,7 @@ from strawberry.types.graphql import OperationType
 
 from schema import ShutterSchema
 from schema.budget import RATE_LIMITED
-from schema.context import Context
+from schema.context import connection_context
 from schema.deadline import TIMEOUT
 from schema.extensions import shape_error
 from services import persisted
@@ -174,12 +174,7 @@ class GraphQLHTTP:
             document = await persisted.resolve(stores.redis, stores.settings, params.query, params.extensions)
         except persisted.PersistedQueryError as error:
             raise RequestError(error.message, error.code) from None
-        context = Context(
-            stores=stores,
-            connection=request,
-            request_id=request.state.request_id,
-            revoked=getattr(request.state, "revoked", None),
-        )
+        context = connection_context(request)
         try:
             result = await self.schema.execute(
                 document.query,

@@ -36,11 +36,9 @@ from strawberry.subscriptions.protocols.graphql_ws.types import (
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from schema import ShutterSchema
-from schema.context import Context
+from schema.context import Context, connection_context
 from services import persisted
 from services.errors import ErrorCode, NotAuthenticated
-from services.live import LiveHub
-from services.revocations import RevokedFamilies
 from services.stores import Stores
 from web import jsonbody
 
@@ -357,12 +355,7 @@ class GraphQLWebSocket(GraphQL[Context, None]):
         return jsonbody.load(data)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
-        stores: Stores = request.state.stores
-        live: LiveHub | None = getattr(request.state, "live", None)
-        revoked: RevokedFamilies | None = getattr(request.state, "revoked", None)
-        return Context(
-            stores=stores, connection=request, request_id=request.state.request_id, live=live, revoked=revoked
-        )
+        return connection_context(request)
 
     async def on_ws_connect(self, context: Context) -> None:
         # A token that is present but bad ends the connection; none at all means anonymous.
