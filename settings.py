@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     # Static cost: list sizes multiply (schema/cost.py). The feed's full card at first: 100
     # (about 5,800) passes; two nested 100-item connections (over 21,000) do not.
     max_query_cost: int = Field(default=8_000, ge=1)
+    # Operations refused for their cost, per client (user or address) and minute, in each API
+    # process; beyond, RATE_LIMITED. Counted in memory, so a refusal touches no store.
+    refused_operations_per_minute: int = Field(default=30, ge=1)
     expose_query_cost: bool = False  # always report extensions.cost (else on request, see README)
     operation_timeout_seconds: float = Field(default=10.0, gt=0)  # a query or mutation's deadline
     # Token buckets spent by each operation's cost: per signed-in user, and per client address

@@ -22,6 +22,7 @@ from schema.extensions import ErrorShaping
 from schema.media import Media
 from schema.notifications import Notification
 from schema.posts import Comment, Post
+from schema.refusals import RefusalBudget
 from schema.root import Mutation, Query, Subscription
 from schema.tracing import tracer_provider, tracing_extension
 from schema.users import User
@@ -48,13 +49,14 @@ def build_schema(settings: Settings) -> ShutterSchema:
     # Factories, so each operation gets fresh extension instances; the caches they use
     # are shared (module-level LRU caches in Strawberry). A document's text is parsed and
     # validated once, then reused: the parse keeps the token limit in its cache key.
+    refusals = RefusalBudget(settings.refused_operations_per_minute)  # one per schema: per process
     extensions: list[Any] = [
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
         lambda: AddValidationRules(guards),
         lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
         ErrorShaping,
-        lambda: OperationBudget(settings=settings),
+        lambda: OperationBudget(settings=settings, refusals=refusals),
     ]
     provider = tracer_provider(settings)
     if provider is not None:

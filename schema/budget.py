@@ -20,6 +20,7 @@ from strawberry.extensions import SchemaExtension
 
 from schema.context import Context
 from schema.cost import assess
+from schema.refusals import RefusalBudget
 from services import ratelimit
 from services.errors import NotAuthenticated
 from settings import Settings
@@ -55,6 +56,11 @@ def _root_fields(operation: OperationDefinitionNode) -> list[str]:
     return [s.name.value for s in operation.selection_set.selections if isinstance(s, FieldNode)]
 
 
+def _client(context: Context) -> str:
+    viewer = _viewer(context)
+    return f"u:{viewer}" if viewer is not None else f"a:{context.client_address or 'unknown'}"
+
+
 def _viewer(context: Context) -> int | None:
     # A bad token is the resolvers' to report (UNAUTHENTICATED); here it counts as anonymous.
     try:
@@ -66,8 +72,9 @@ def _viewer(context: Context) -> int | None:
 class OperationBudget(SchemaExtension):
     """Cost check, rate limits and the production introspection rule for one operation."""
 
-    def __init__(self, *, settings: Settings) -> None:
+    def __init__(self, *, settings: Settings, refusals: RefusalBudget) -> None:
         self.settings = settings
+        self.refusals = refusals
         self.cost: int | None = None
         self.report_cost = settings.expose_query_cost
 
@@ -96,6 +103,9 @@ class OperationBudget(SchemaExtension):
         if assessment.introspection and settings.env == "production" and not await context.viewer_is_staff():
             return refusal("Introspection is not available.", VALIDATION_FAILED, reason="INTROSPECTION_DISABLED")
         if assessment.cost > settings.max_query_cost:
+            wait = self.refusals.take(_client(context))
+            if wait:
+                return _rate_limited("Too many refused operations.", wait)
             return refusal(
                 f"The operation costs {assessment.cost}, more than the {settings.max_query_cost} allowed: "
                 "ask for fewer items (first) or fewer nested lists.",

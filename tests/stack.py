@@ -38,6 +38,7 @@ TEST_OVERRIDES = {
     "rate_limit_address_per_second": 1_000_000.0,
     "rate_limit_user_burst": 10_000_000,
     "rate_limit_user_per_second": 1_000_000.0,
+    "refused_operations_per_minute": 1_000_000,
 }
 
 

@@ -128,6 +128,19 @@ async def test_cost_is_the_same_over_websocket(api: Api) -> None:
     assert errors[0]["extensions"]["cost"] == over_http["cost"]
 
 
+async def test_a_client_sending_refused_operations_is_rate_limited(server_with: ServerWith) -> None:
+    server = server_with(refused_operations_per_minute=2)
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+        api = api_of(server, http)
+        alice, bob = await api.sign_up("alice"), await api.sign_up("bob")
+        answers = [await post(api, TWO_LEVELS, token=alice.token) for _ in range(3)]
+        assert [codes(a.json()) for a in answers] == [["QUERY_TOO_COMPLEX"]] * 2 + [["RATE_LIMITED"]]
+        assert answers[2].status_code == 429 and int(answers[2].headers["retry-after"]) == 30
+        # Others are refused as before, and what is cheap still runs for the same client.
+        assert codes((await post(api, TWO_LEVELS, token=bob.token)).json()) == ["QUERY_TOO_COMPLEX"]
+        assert (await api.data("{ viewer { username } }", token=alice.token)) == {"viewer": {"username": "alice"}}
+
+
 # --- the deadline -------------------------------------------------------------------------------
 
 
