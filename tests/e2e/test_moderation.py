@@ -15,7 +15,7 @@ from services import roles
 from services.stores import Stores
 from settings import Settings
 from tests.e2e.client import Account, Api
-from tests.e2e.conftest import LiveServer
+from tests.e2e.conftest import LiveServer, live_server_with
 from tests.e2e.posting import create_post, ready_media
 
 REPORT = "mutation($id: ID!) { reportPost(postId: $id, reason: SPAM) { counted errors { code field } } }"
@@ -29,12 +29,8 @@ MODERATE = """mutation($id: ID!) { moderatePost(postId: $id, action: RESTORE) { 
 @pytest.fixture(scope="module")
 def strict_server(settings: Settings) -> Iterator[LiveServer]:
     """A server of its own whose report threshold is 3."""
-    server = LiveServer(settings.model_copy(update={"report_hide_threshold": 3}))
-    server.start()
-    try:
+    with live_server_with(settings, report_hide_threshold=3) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
