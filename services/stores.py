@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.engine import SessionFactory, create_engine, create_read_session_factory, create_session_factory
 from graph import Graph, create_graph
+from services.redis_pool import CancelSafePool
 from settings import Settings
 from storage import ObjectStore, create_store
 from storage.urls import SignedUrls
@@ -36,11 +37,13 @@ def open_stores(settings: Settings) -> Stores:
     """Create clients for every store; connections open lazily on first use."""
     engine = create_engine(settings)
     timeout = settings.store_timeout_seconds
-    redis = Redis.from_url(
-        settings.require_redis_url,
-        socket_timeout=timeout,
-        socket_connect_timeout=timeout,
-        health_check_interval=30,
+    redis = Redis.from_pool(
+        CancelSafePool.from_url(
+            settings.require_redis_url,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            health_check_interval=30,
+        )
     )
     media = create_store(settings)
     return Stores(

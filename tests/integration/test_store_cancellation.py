@@ -14,12 +14,15 @@ from contextlib import suppress
 from typing import Any
 
 import pytest
+from redis.asyncio import ConnectionPool, Redis
 from sqlalchemy import text
 
 from db import engine as db_engine
 from devstack import Stack
 from graph import Graph, GraphUnavailable
+from services.redis_pool import CancelSafePool
 from services.stores import Stores
+from settings import Settings
 
 CANCELLED_CALLS = 500
 # Well under the 5 s store timeout the tests run with: a pool with a lost slot makes a
@@ -215,3 +218,30 @@ async def test_cancelled_redis_commands_leave_the_pool_whole(stores: Stores, rel
     assert values == [f"n{i}".encode() for i in range(size)]
     assert await stores.redis.get("k") == b"v"
     assert _redis_in_use(stores) == 0
+
+
+@pytest.mark.parametrize("pool_class", [ConnectionPool, CancelSafePool], ids=["redis-py", "cancel-safe"])
+async def test_a_command_cancelled_while_giving_its_connection_back_leaks_nothing(
+    settings: Settings, pool_class: type[ConnectionPool]
+) -> None:
+    """redis-py gives a connection back under the pool's lock: a command cancelled while it
+    waits for that lock left its connection in use for good. The pool Shutter uses does not."""
+    pool = pool_class.from_url(settings.require_redis_url)
+    client = Redis.from_pool(pool)
+    try:
+        # A command that holds its connection a while, then must take the lock to give it back.
+        command = asyncio.ensure_future(client.blpop(["shutter:test:nothing"], timeout=0.3))
+        await asyncio.sleep(0.1)
+        async with pool._lock:  # held, as by a busy pool, while the command ends
+            await asyncio.sleep(0.5)  # the reply is in; the command waits on the lock
+            command.cancel()
+            with suppress(asyncio.CancelledError):
+                await command
+        await asyncio.sleep(0.05)
+        leaked = len(pool._in_use_connections)
+        if pool_class is ConnectionPool:
+            assert leaked == 1  # what the plain pool does: the reason for CancelSafePool
+        else:
+            assert leaked == 0
+    finally:
+        await client.aclose()
