@@ -126,17 +126,10 @@ class OperationBudget(SchemaExtension):
         viewer = _viewer(context)
         address = context.client_address or "unknown"
         if viewer is not None:
-            bucket, burst, rate = (
-                f"cost:u:{viewer}",
-                settings.rate_limit_user_burst,
-                settings.rate_limit_user_per_second,
-            )
+            burst, rate = settings.rate_limit_user_burst, settings.rate_limit_user_per_second
         else:
-            bucket, burst, rate = (
-                f"cost:a:{address}",
-                settings.rate_limit_address_burst,
-                settings.rate_limit_address_per_second,
-            )
+            burst, rate = settings.rate_limit_address_burst, settings.rate_limit_address_per_second
+        bucket = f"cost:{_client(context)}"
         # An operation dearer than the whole bucket spends all of it rather than never running.
         taken = await ratelimit.take(redis, bucket, burst=burst, per_second=rate, cost=min(cost, burst))
         if not taken.allowed:

@@ -42,6 +42,10 @@ def backoff_seconds(failures: int, threshold: int, settings: Settings) -> float:
     return float(settings.login_backoff_seconds * 2**doublings)
 
 
+def _pair(account: str, client_address: str | None) -> str:
+    return f"{account}:{client_address or UNKNOWN_ADDRESS}"
+
+
 def _refused() -> DomainError:
     return DomainError(ErrorCode.RATE_LIMITED, "Too many login attempts. Try again later.")
 
@@ -51,7 +55,7 @@ async def admit(stores: Stores, account: str, client_address: str | None) -> Non
     raise RATE_LIMITED without counting it as a failure of the pair."""
     settings, redis = stores.settings, stores.redis
     window = settings.login_attempts_window_seconds
-    pair = f"{account}:{client_address or UNKNOWN_ADDRESS}"
+    pair = _pair(account, client_address)
     # Checked before anything is counted: asking again during a wait does not lengthen it.
     if await redis.exists(WAIT_PREFIX + pair):
         raise _refused()
@@ -75,7 +79,8 @@ async def admit(stores: Stores, account: str, client_address: str | None) -> Non
 
 async def forget(stores: Stores, account: str, client_address: str | None) -> None:
     """After a successful log-in: the pair and the account start afresh."""
-    pair = f"{account}:{client_address or UNKNOWN_ADDRESS}"
-    await ratelimit.reset(stores.redis, f"login:pair:{pair}")
-    await ratelimit.reset(stores.redis, f"login:account:{account}")
-    await stores.redis.delete(WAIT_PREFIX + pair)
+    pair = _pair(account, client_address)
+    # One round trip for the three keys.
+    await stores.redis.delete(
+        ratelimit.PREFIX + f"login:pair:{pair}", ratelimit.PREFIX + f"login:account:{account}", WAIT_PREFIX + pair
+    )

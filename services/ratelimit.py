@@ -60,10 +60,6 @@ async def hit(redis: Redis, key: str, window_seconds: int) -> int:
     return int(count)
 
 
-async def reset(redis: Redis, key: str) -> None:
-    await redis.delete(PREFIX + key)
-
-
 async def take(redis: Redis, key: str, *, burst: int, per_second: float, cost: int = 1) -> Taken:
     """Take ``cost`` tokens from the bucket ``key``; a cost above ``burst`` is never allowed."""
     # EVAL rather than EVALSHA: always one round trip (the server keeps the compiled script
